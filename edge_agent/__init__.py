@@ -1,0 +1,1 @@
+"""The edge agent: one per device, the only process holding network credentials."""

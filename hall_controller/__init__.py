@@ -1,0 +1,1 @@
+"""The hall controller: queue engine, routing, silent calling, device registry, persistence."""

@@ -1,0 +1,73 @@
+"""What screens, phones and the console are shown: hall state, per-zone displays, call and ticket events."""
+
+from __future__ import annotations
+
+import msgspec
+
+from hall_protocol.codec import Message
+from hall_protocol.tickets import TicketState
+
+
+class CallView(msgspec.Struct, frozen=True, kw_only=True):
+    call_id: str
+    ticket_id: str
+    number: str
+    window_id: str
+    window_name: str
+    zone: str
+    masked_name: str = ""  # 张* — only when the citizen identified; never the full name
+    recall_count: int = 0
+    ts: float = 0.0
+
+
+class ServiceQueue(msgspec.Struct, frozen=True, kw_only=True):
+    code: str
+    name_zh: str
+    name_en: str
+    zone: str
+    waiting: int
+    est_wait_s: int = 0
+    open: bool = True
+
+
+class WindowView(msgspec.Struct, frozen=True, kw_only=True):
+    window_id: str
+    name: str
+    zone: str
+    state: str  # closed, open, paused, serving, calling
+    current_number: str | None = None
+
+
+class HallState(Message, tag="hall.state"):
+    hall: str
+    ts: float
+    seq: int  # increases with every publication, so a screen can drop an older retained copy
+    services: tuple[ServiceQueue, ...] = ()
+    windows: tuple[WindowView, ...] = ()
+    recent_calls: tuple[CallView, ...] = ()
+
+
+class DisplayState(Message, tag="display.state"):
+    zone: str
+    ts: float
+    seq: int
+    calls: tuple[CallView, ...] = ()  # newest first
+    waiting: int = 0
+
+
+class CallEvent(Message, tag="event.call"):
+    """Published with a message expiry: a stale call is never shown."""
+
+    call: CallView
+    expires_at: float
+
+
+class TicketEvent(Message, tag="event.ticket"):
+    ticket_id: str
+    number: str
+    service: str
+    state: TicketState
+    ts: float
+    window_id: str | None = None
+    position: int = 0
+    est_wait_s: int = 0

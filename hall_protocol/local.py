@@ -1,0 +1,126 @@
+"""The local-socket protocol between a device UI (kiosk, screen, evaluator) and its edge agent.
+
+Transport: a Unix stream socket; each frame is one JSON object followed by ``\\n`` (msgspec never emits a
+raw newline inside JSON). :class:`LineFramer` is the sans-IO framing: bytes in, frames out.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from hall_protocol.codec import Message, decode
+from hall_protocol.errors import ErrorCode, ProtocolError
+from hall_protocol.hall import CallEvent, DisplayState, HallState, TicketEvent
+from hall_protocol.health import PeripheralHealth
+from hall_protocol.tickets import RpcReply, RpcRequest
+
+DEFAULT_SOCKET = "/run/onevisit/agent.sock"
+MAX_FRAME = 1 << 20
+
+
+class PrintDocument(Message, tag="local.print-document"):
+    """Ask the agent to log a self-service print for the hall's records (the kiosk prints itself)."""
+
+    request_id: str
+    document_kind: str
+    pages: int
+
+
+class Request(Message, tag="local.request"):
+    """UI → agent: forward ``body`` to the hall. ``req`` pairs the reply with the request."""
+
+    req: int
+    body: RpcRequest
+    timeout_s: float = 5.0
+
+
+class Reply(Message, tag="local.reply"):
+    req: int
+    body: RpcReply
+
+
+class Subscribe(Message, tag="local.subscribe"):
+    """UI → agent: which hall events to push (zones for display state; calls; tickets)."""
+
+    zones: tuple[str, ...] = ()
+    calls: bool = False
+    tickets: bool = False
+    hall_state: bool = False
+
+
+class Connectivity(Message, tag="local.connectivity"):
+    """Agent → UI: whether the hall is reachable; pushed on every change and on connect."""
+
+    online: bool
+    since: float
+    outbox_depth: int = 0
+
+
+class Event(Message, tag="local.event"):
+    body: CallEvent | TicketEvent | HallState | DisplayState
+
+
+class HealthReport(Message, tag="local.health"):
+    """UI → agent: the health of the peripherals the UI process drives."""
+
+    peripherals: dict[str, PeripheralHealth] = msgspec.field(default_factory=dict)
+
+
+class Hello(Message, tag="local.hello"):
+    """Agent → UI on connect: who this device is."""
+
+    device_id: str
+    role: str
+    hall: str
+
+
+ToAgent = Request | Subscribe | HealthReport
+ToUi = Reply | Event | Connectivity | Hello
+
+
+class LineFramer:
+    """Splits a byte stream into newline-terminated frames. Sans-IO.
+
+    ``feed`` returns complete frames; a frame longer than ``max_frame`` raises ProtocolError and the framer
+    skips to the next newline so one bad frame costs only itself.
+    """
+
+    def __init__(self, max_frame: int = MAX_FRAME) -> None:
+        self._buf = bytearray()
+        self._max = max_frame
+        self._discarding = False
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self._buf += data
+        frames: list[bytes] = []
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl < 0:
+                if self._discarding:
+                    self._buf.clear()
+                elif len(self._buf) > self._max:
+                    self._buf.clear()
+                    self._discarding = True
+                    raise ProtocolError(ErrorCode.MALFORMED, f"frame longer than {self._max} bytes")
+                return frames
+            frame = bytes(self._buf[:nl])
+            del self._buf[: nl + 1]
+            if self._discarding:
+                self._discarding = False
+                continue
+            if frame.strip():
+                frames.append(frame)
+
+
+def frame(msg: Message) -> bytes:
+    return msgspec.json.encode(msg) + b"\n"
+
+
+def decode_to_agent(data: bytes) -> Request | Subscribe | HealthReport:
+    result: Request | Subscribe | HealthReport = decode(data, ToAgent)
+    return result
+
+
+def decode_to_ui(data: bytes) -> Reply | Event | Connectivity | Hello:
+    result: Reply | Event | Connectivity | Hello = decode(data, ToUi)
+    return result

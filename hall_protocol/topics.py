@@ -1,0 +1,138 @@
+"""Every MQTT topic OneVisit uses. No other module spells a topic string.
+
+Layout: ``ov/v1/{hall}/...``. Hall and device ids are restricted to ``[A-Za-z0-9_-]`` so they can never
+inject a topic level or a wildcard.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+ROOT = "ov"
+TOPIC_VERSION = "v1"
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class RpcService(StrEnum):
+    """Request/response services offered by the hall controller."""
+
+    TICKET = "ticket"  # issue, check-in, cancel, status
+    WINDOW = "window"  # staff operations at a window
+    RATING = "rating"  # 好差评 from an evaluator pad or kiosk
+    LEASE = "lease"  # offline ticket-number blocks for kiosks
+    DEVICE = "device"  # self-test reports, config fetch
+
+
+def check_id(value: str, what: str = "id") -> str:
+    if not _ID.match(value):
+        raise ValueError(f"{what} {value!r} must be 1-64 characters of A-Z a-z 0-9 _ -")
+    return value
+
+
+def _base(hall: str) -> str:
+    return f"{ROOT}/{TOPIC_VERSION}/{check_id(hall, 'hall')}"
+
+
+def device_state(hall: str, device_id: str) -> str:
+    """Retained presence: birth (online) and the last will (offline)."""
+    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/state"
+
+
+def device_telemetry(hall: str, device_id: str) -> str:
+    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/telemetry"
+
+
+def device_cmd(hall: str, device_id: str) -> str:
+    """Commands to one device (request/response, with message expiry)."""
+    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/cmd"
+
+
+def device_reply(hall: str, device_id: str) -> str:
+    """Where a device receives answers to its own RPC requests (its MQTT v5 response topic)."""
+    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/reply"
+
+
+def device_events(hall: str, device_id: str) -> str:
+    """Fire-and-forget state-changing messages a device emits (e.g. its self-test result)."""
+    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/events"
+
+
+def rpc(hall: str, service: RpcService) -> str:
+    return f"{_base(hall)}/rpc/{service.value}"
+
+
+def hall_state(hall: str) -> str:
+    """Retained summary of queues and windows for screens and the console."""
+    return f"{_base(hall)}/hall/state"
+
+
+def display(hall: str, zone: str) -> str:
+    """Retained per-zone display content, so a reconnecting screen renders at once."""
+    return f"{_base(hall)}/display/{check_id(zone, 'zone')}"
+
+
+def events_calls(hall: str) -> str:
+    return f"{_base(hall)}/events/calls"
+
+
+def events_tickets(hall: str) -> str:
+    return f"{_base(hall)}/events/tickets"
+
+
+# Subscription filters -----------------------------------------------------------------------------
+
+
+def all_device_states(hall: str) -> str:
+    return f"{_base(hall)}/device/+/state"
+
+
+def all_device_telemetry(hall: str) -> str:
+    return f"{_base(hall)}/device/+/telemetry"
+
+
+def all_device_events(hall: str) -> str:
+    return f"{_base(hall)}/device/+/events"
+
+
+def all_rpc(hall: str) -> str:
+    return f"{_base(hall)}/rpc/+"
+
+
+def all_displays(hall: str) -> str:
+    return f"{_base(hall)}/display/+"
+
+
+def device_subtree(hall: str, device_id: str) -> str:
+    """ACL pattern for everything under one device."""
+    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/#"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTopic:
+    hall: str
+    kind: str  # "device", "rpc", "hall", "display", "events"
+    name: str  # device id, rpc service, zone, or event stream
+    leaf: str  # for device topics: state/telemetry/cmd/reply/events; otherwise ""
+
+
+def parse(topic: str) -> ParsedTopic:
+    """Split a OneVisit topic into its parts; ValueError names what did not fit."""
+    parts = topic.split("/")
+    if len(parts) < 4 or parts[0] != ROOT or parts[1] != TOPIC_VERSION:
+        raise ValueError(f"topic {topic!r} is not under {ROOT}/{TOPIC_VERSION}/")
+    hall, kind, rest = parts[2], parts[3], parts[4:]
+    if kind == "device" and len(rest) == 2:
+        return ParsedTopic(hall, kind, rest[0], rest[1])
+    if kind == "rpc" and len(rest) == 1:
+        RpcService(rest[0])
+        return ParsedTopic(hall, kind, rest[0], "")
+    if kind == "hall" and rest == ["state"]:
+        return ParsedTopic(hall, kind, "state", "")
+    if kind == "display" and len(rest) == 1:
+        return ParsedTopic(hall, kind, rest[0], "")
+    if kind == "events" and len(rest) == 1 and rest[0] in ("calls", "tickets"):
+        return ParsedTopic(hall, kind, rest[0], "")
+    raise ValueError(f"topic {topic!r} has an unknown shape")

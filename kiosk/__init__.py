@@ -1,0 +1,1 @@
+"""The device UIs (Kivy): self-service kiosk, hall screen, window display, evaluator pad."""
