@@ -25,7 +25,7 @@ def parse_clock(value: str) -> time:
     return time(int(hh), int(mm))
 
 
-class HallInfo(ConfigStruct):
+class HallInfo(ConfigStruct, frozen=True):
     id: Code
     name_zh: str
     name_en: str
@@ -40,13 +40,13 @@ class HallInfo(ConfigStruct):
             raise ValueError(f"hall.timezone: unknown time zone {self.timezone!r}") from err
 
 
-class Zone(ConfigStruct):
+class Zone(ConfigStruct, frozen=True):
     id: Code
     name_zh: str
     name_en: str
 
 
-class Service(ConfigStruct):
+class Service(ConfigStruct, frozen=True):
     code: Code
     name_zh: str
     name_en: str
@@ -67,7 +67,7 @@ class Service(ConfigStruct):
     materials: tuple[str, ...] = ()
 
 
-class Window(ConfigStruct):
+class Window(ConfigStruct, frozen=True):
     id: Code
     name_zh: str
     name_en: str
@@ -78,7 +78,7 @@ class Window(ConfigStruct):
     """A 综合窗口 serves every service (weight 0.5 unless listed in ``skills``)."""
 
 
-class PriorityBounds(ConfigStruct):
+class PriorityBounds(ConfigStruct, frozen=True):
     """Maximum wait in minutes per class: past it, a ticket is served first (ageing; no class starves)."""
 
     normal: Minutes = 90
@@ -87,7 +87,7 @@ class PriorityBounds(ConfigStruct):
     vip: Minutes = 10
 
 
-class Calling(ConfigStruct):
+class Calling(ConfigStruct, frozen=True):
     recall_limit: Annotated[int, msgspec.Meta(ge=0, le=10)] = 2
     grace_s: Annotated[int, msgspec.Meta(ge=10, le=3600)] = 120
     recycle_no_show: bool = True
@@ -96,13 +96,43 @@ class Calling(ConfigStruct):
     """Send "you are nearly next" when a ticket reaches this position."""
 
 
-class HallConfig(ConfigStruct):
+class AppointmentRules(ConfigStruct, frozen=True):
+    """When an appointment may be checked in, relative to its slot's start."""
+
+    checkin_early_min: Annotated[float, msgspec.Meta(ge=0, le=24 * 60)] = 30
+    """Check-in opens this many minutes before the slot starts."""
+    checkin_late_min: Annotated[float, msgspec.Meta(ge=0, le=24 * 60)] = 15
+    """Check-in closes this many minutes after the slot starts; later, take an ordinary ticket."""
+
+
+class AlertRules(ConfigStruct, frozen=True):
+    """Thresholds of the efficiency alerts (效能监管) besides each service's own target wait."""
+
+    idle_window_s: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 60
+    """An open window idle this long while its services have people waiting raises an alert."""
+    overrun_factor: Annotated[float, msgspec.Meta(ge=1, le=20)] = 2.0
+    """A ticket in service longer than this × the service's expected time raises an alert."""
+
+
+class EstimateRules(ConfigStruct, frozen=True):
+    """How the engine learns service times from the day's finished tickets."""
+
+    ewma_alpha: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.2
+    """Weight of each new observation in the exponentially weighted mean and variance."""
+    seed_cv: Annotated[float, msgspec.Meta(ge=0, le=5)] = 0.5
+    """Assumed coefficient of variation of a service time before anything was observed."""
+
+
+class HallConfig(ConfigStruct, frozen=True):
     hall: HallInfo
     zones: tuple[Zone, ...]
     services: tuple[Service, ...]
     windows: tuple[Window, ...]
     priorities: PriorityBounds = msgspec.field(default_factory=PriorityBounds)
     calling: Calling = msgspec.field(default_factory=Calling)
+    appointments: AppointmentRules = msgspec.field(default_factory=AppointmentRules)
+    alerts: AlertRules = msgspec.field(default_factory=AlertRules)
+    estimates: EstimateRules = msgspec.field(default_factory=EstimateRules)
 
     def __post_init__(self) -> None:
         check_id(self.hall.id, "hall.id")

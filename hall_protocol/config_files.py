@@ -72,7 +72,8 @@ def load_toml(path: str | Path, into: type[T]) -> T:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line = getattr(err, "lineno", None)
+        m = re.search(r"at line (\d+)", str(err))
+        line = int(m.group(1)) if m else None
         raise ConfigError([ConfigProblem(str(p), "", "", f"not valid TOML: {err}", line)]) from err
     return convert(raw, into, source=str(p), text=text)
 

@@ -18,7 +18,7 @@ class Role(StrEnum):
     WINDOW_TERMINAL = "window-terminal"  # a staff caller keypad or counter PC
 
 
-class DeviceState(Message, tag="device.state"):
+class DeviceState(Message, frozen=True, tag="device.state"):
     """Retained on ``device/{id}/state``: the birth message, and (online=False) the last will."""
 
     device_id: str
@@ -31,7 +31,7 @@ class DeviceState(Message, tag="device.state"):
     ts: float = 0.0
 
 
-class Telemetry(Message, tag="device.telemetry"):
+class Telemetry(Message, frozen=True, tag="device.telemetry"):
     """Latest-value: a newer one replaces an older one; never queued."""
 
     device_id: str
@@ -58,21 +58,21 @@ class CommandName(StrEnum):
     SEND_DIAGNOSTICS = "send-diagnostics"
 
 
-class Command(Message, tag="device.command"):
+class Command(Message, frozen=True, tag="device.command"):
     command_id: str
     name: CommandName
     expires_at: float  # epoch seconds; an expired command is never executed
     args: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class CommandResult(Message, tag="device.command-result"):
+class CommandResult(Message, frozen=True, tag="device.command-result"):
     command_id: str
     ok: bool
     detail: str = ""
     data: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-class SelfTestReport(Message, tag="device.selftest"):
+class SelfTestReport(Message, frozen=True, tag="device.selftest"):
     request_id: str
     device_id: str
     ok: bool

@@ -38,7 +38,7 @@ class WindowView(msgspec.Struct, frozen=True, kw_only=True):
     current_number: str | None = None
 
 
-class HallState(Message, tag="hall.state"):
+class HallState(Message, frozen=True, tag="hall.state"):
     hall: str
     ts: float
     seq: int  # increases with every publication, so a screen can drop an older retained copy
@@ -47,7 +47,7 @@ class HallState(Message, tag="hall.state"):
     recent_calls: tuple[CallView, ...] = ()
 
 
-class DisplayState(Message, tag="display.state"):
+class DisplayState(Message, frozen=True, tag="display.state"):
     zone: str
     ts: float
     seq: int
@@ -55,14 +55,14 @@ class DisplayState(Message, tag="display.state"):
     waiting: int = 0
 
 
-class CallEvent(Message, tag="event.call"):
+class CallEvent(Message, frozen=True, tag="event.call"):
     """Published with a message expiry: a stale call is never shown."""
 
     call: CallView
     expires_at: float
 
 
-class TicketEvent(Message, tag="event.ticket"):
+class TicketEvent(Message, frozen=True, tag="event.ticket"):
     ticket_id: str
     number: str
     service: str

@@ -18,7 +18,7 @@ DEFAULT_SOCKET = "/run/onevisit/agent.sock"
 MAX_FRAME = 1 << 20
 
 
-class PrintDocument(Message, tag="local.print-document"):
+class PrintDocument(Message, frozen=True, tag="local.print-document"):
     """Ask the agent to log a self-service print for the hall's records (the kiosk prints itself)."""
 
     request_id: str
@@ -26,7 +26,7 @@ class PrintDocument(Message, tag="local.print-document"):
     pages: int
 
 
-class Request(Message, tag="local.request"):
+class Request(Message, frozen=True, tag="local.request"):
     """UI → agent: forward ``body`` to the hall. ``req`` pairs the reply with the request."""
 
     req: int
@@ -34,12 +34,12 @@ class Request(Message, tag="local.request"):
     timeout_s: float = 5.0
 
 
-class Reply(Message, tag="local.reply"):
+class Reply(Message, frozen=True, tag="local.reply"):
     req: int
     body: RpcReply
 
 
-class Subscribe(Message, tag="local.subscribe"):
+class Subscribe(Message, frozen=True, tag="local.subscribe"):
     """UI → agent: which hall events to push (zones for display state; calls; tickets)."""
 
     zones: tuple[str, ...] = ()
@@ -48,7 +48,7 @@ class Subscribe(Message, tag="local.subscribe"):
     hall_state: bool = False
 
 
-class Connectivity(Message, tag="local.connectivity"):
+class Connectivity(Message, frozen=True, tag="local.connectivity"):
     """Agent → UI: whether the hall is reachable; pushed on every change and on connect."""
 
     online: bool
@@ -56,17 +56,17 @@ class Connectivity(Message, tag="local.connectivity"):
     outbox_depth: int = 0
 
 
-class Event(Message, tag="local.event"):
+class Event(Message, frozen=True, tag="local.event"):
     body: CallEvent | TicketEvent | HallState | DisplayState
 
 
-class HealthReport(Message, tag="local.health"):
+class HealthReport(Message, frozen=True, tag="local.health"):
     """UI → agent: the health of the peripherals the UI process drives."""
 
     peripherals: dict[str, PeripheralHealth] = msgspec.field(default_factory=dict)
 
 
-class Hello(Message, tag="local.hello"):
+class Hello(Message, frozen=True, tag="local.hello"):
     """Agent → UI on connect: who this device is."""
 
     device_id: str

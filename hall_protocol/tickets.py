@@ -13,6 +13,7 @@ import msgspec
 
 from hall_protocol.codec import Message
 from hall_protocol.errors import ErrorCode
+from hall_protocol.topics import RpcService
 
 
 class Priority(StrEnum):
@@ -45,7 +46,7 @@ class Provisional(msgspec.Struct, frozen=True, kw_only=True):
 # Requests ----------------------------------------------------------------------------------------
 
 
-class IssueTicket(Message, tag="ticket.issue"):
+class IssueTicket(Message, frozen=True, tag="ticket.issue"):
     request_id: str
     service: str  # service code; the first step when ``steps`` is given
     source_device: str
@@ -53,23 +54,24 @@ class IssueTicket(Message, tag="ticket.issue"):
     steps: tuple[str, ...] = ()  # 一件事一次办: the services of one visit, in order
     appointment_id: str | None = None
     notify_phone: str | None = None  # kept only for the ticket's day, for silent-call SMS
+    masked_name: str = ""  # already masked at the kiosk (张*): the only form of a name that leaves it
     lang: str = "zh"
     provisional: Provisional | None = None
 
 
-class CheckIn(Message, tag="ticket.checkin"):
+class CheckIn(Message, frozen=True, tag="ticket.checkin"):
     request_id: str
     appointment_code: str  # from the appointment QR, or looked up by the citizen's ID hash
     source_device: str
 
 
-class CancelTicket(Message, tag="ticket.cancel"):
+class CancelTicket(Message, frozen=True, tag="ticket.cancel"):
     request_id: str
     ticket_id: str
     reason: str = ""
 
 
-class TicketStatus(Message, tag="ticket.status"):
+class TicketStatus(Message, frozen=True, tag="ticket.status"):
     """Read-only; needs no request_id."""
 
     ticket_id: str
@@ -93,7 +95,7 @@ class WindowOp(StrEnum):
     UNPARK = "unpark"
 
 
-class WindowCommand(Message, tag="window.command"):
+class WindowCommand(Message, frozen=True, tag="window.command"):
     request_id: str
     window_id: str
     op: WindowOp
@@ -103,7 +105,7 @@ class WindowCommand(Message, tag="window.command"):
     reason: str = ""  # recorded for call-ticket, pause, transfer, park
 
 
-class SubmitRating(Message, tag="rating.submit"):
+class SubmitRating(Message, frozen=True, tag="rating.submit"):
     request_id: str
     ticket_id: str
     level: Annotated[int, msgspec.Meta(ge=1, le=5)]  # 5 非常满意 … 1 非常不满意
@@ -113,7 +115,7 @@ class SubmitRating(Message, tag="rating.submit"):
     source_device: str = ""
 
 
-class LeaseRequest(Message, tag="lease.request"):
+class LeaseRequest(Message, frozen=True, tag="lease.request"):
     request_id: str
     device_id: str
     service: str
@@ -148,25 +150,25 @@ class TicketView(msgspec.Struct, frozen=True, kw_only=True):
     step_index: int = 0
 
 
-class TicketReply(Message, tag="ticket.reply"):
+class TicketReply(Message, frozen=True, tag="ticket.reply"):
     request_id: str
     ticket: TicketView
     message_zh: str = ""
     message_en: str = ""
 
 
-class WindowReply(Message, tag="window.reply"):
+class WindowReply(Message, frozen=True, tag="window.reply"):
     request_id: str
     window_id: str
     window_state: str
     ticket: TicketView | None = None
 
 
-class Ack(Message, tag="ack"):
+class Ack(Message, frozen=True, tag="ack"):
     request_id: str
 
 
-class LeaseGranted(Message, tag="lease.granted"):
+class LeaseGranted(Message, frozen=True, tag="lease.granted"):
     request_id: str
     lease_id: str
     service: str
@@ -176,7 +178,7 @@ class LeaseGranted(Message, tag="lease.granted"):
     last: int
 
 
-class ErrorReply(Message, tag="error"):
+class ErrorReply(Message, frozen=True, tag="error"):
     request_id: str
     code: ErrorCode
     message: str
@@ -186,3 +188,14 @@ class ErrorReply(Message, tag="error"):
 
 RpcRequest = IssueTicket | CheckIn | CancelTicket | TicketStatus | WindowCommand | SubmitRating | LeaseRequest
 RpcReply = TicketReply | WindowReply | Ack | LeaseGranted | ErrorReply
+
+
+def service_for(request: RpcRequest) -> RpcService:
+    """Which controller service answers ``request``."""
+    if isinstance(request, WindowCommand):
+        return RpcService.WINDOW
+    if isinstance(request, SubmitRating):
+        return RpcService.RATING
+    if isinstance(request, LeaseRequest):
+        return RpcService.LEASE
+    return RpcService.TICKET

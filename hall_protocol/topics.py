@@ -126,8 +126,7 @@ def parse(topic: str) -> ParsedTopic:
     hall, kind, rest = parts[2], parts[3], parts[4:]
     if kind == "device" and len(rest) == 2:
         return ParsedTopic(hall, kind, rest[0], rest[1])
-    if kind == "rpc" and len(rest) == 1:
-        RpcService(rest[0])
+    if kind == "rpc" and len(rest) == 1 and rest[0] in RpcService.__members__.values():
         return ParsedTopic(hall, kind, rest[0], "")
     if kind == "hall" and rest == ["state"]:
         return ParsedTopic(hall, kind, "state", "")

@@ -1,0 +1,28 @@
+"""``open_keypad(config)``: configuration picks the implementation; the port opens at first use."""
+
+from __future__ import annotations
+
+from drivers.idcard.serial_link import ByteLink, SerialLink
+from drivers.keypad.config import KeypadConfig, KeypadSerialConfig
+from drivers.keypad.driver import Keypad, KeypadTiming, SerialKeypad
+from drivers.keypad.emulator import KeypadEmulator
+from drivers.keypad.protocol import PadKind
+from drivers.keypad.sim import KeypadSim
+
+
+def open_keypad(config: KeypadConfig) -> Keypad:
+    if isinstance(config, KeypadSerialConfig):
+        port, baudrate = config.port, config.baudrate
+
+        def connect() -> ByteLink:
+            return SerialLink(port, baudrate)
+
+        timing = KeypadTiming(
+            debounce_s=config.debounce_s,
+            stuck_after_s=config.stuck_after_s,
+            heartbeat_timeout_s=config.heartbeat_timeout_s,
+        )
+        return SerialKeypad(connect, address=config.address, timing=timing, name=f"{config.kind} {port}")
+    kind = PadKind.CALLER if config.kind == "caller" else PadKind.EVALUATOR
+    emulator = KeypadEmulator(kind=kind, address=config.address)
+    return KeypadSim(emulator, heartbeat_interval_s=config.heartbeat_interval_s)

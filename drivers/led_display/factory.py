@@ -1,0 +1,29 @@
+"""``open_led_display(config)``: configuration picks the implementation; the port opens at first use."""
+
+from __future__ import annotations
+
+from drivers.idcard.serial_link import ByteLink, SerialLink
+from drivers.led_display.config import LedDisplayConfig, LedSerialConfig
+from drivers.led_display.driver import LedDisplay, LedTiming, SerialLedDisplay
+from drivers.led_display.emulator import LedDisplayEmulator
+from drivers.led_display.sim import LedDisplaySim
+
+
+def open_led_display(config: LedDisplayConfig) -> LedDisplay:
+    if isinstance(config, LedSerialConfig):
+        port, baudrate = config.port, config.baudrate
+
+        def connect() -> ByteLink:
+            return SerialLink(port, baudrate)
+
+        return SerialLedDisplay(
+            connect,
+            address=config.address,
+            lines=config.lines,
+            brightness=config.brightness,
+            timing=LedTiming(response_timeout_s=config.response_timeout_s),
+            retries=config.retries,
+            name=f"led-display {port}@{config.address}",
+        )
+    emulator = LedDisplayEmulator(address=config.address, lines=config.lines, columns=config.columns)
+    return LedDisplaySim(emulator)

@@ -1,0 +1,194 @@
+"""The ESC/POS printer driver: status before, between bands and after every print; raster printing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from PIL import Image
+
+from drivers.health import HealthState, PeripheralHealth
+from drivers.receipt_printer import escpos
+from drivers.receipt_printer.errors import (
+    CoverOpen,
+    CutterError,
+    PaperOut,
+    PrinterAbsent,
+    PrinterFault,
+    PrinterOffline,
+    ReceiptPrinterError,
+)
+from drivers.receipt_printer.layout import HALL_TZ, TicketPrint, render_receipt, render_ticket
+from drivers.receipt_printer.status import FullStatus, OfflineCause, StatusByteError, to_health
+from drivers.receipt_printer.transport import Transport
+
+log = logging.getLogger(__name__)
+
+
+class EscposPrinter:
+    """Implements ReceiptPrinter over any byte transport. ``open_transport`` runs in a worker thread on
+    first use and again after the device went away, so a printer plugged in later is picked up."""
+
+    def __init__(self, open_transport: Callable[[], Transport], *, name: str, width_dots: int = 576,
+                 status_timeout_s: float = 0.5, band_rows: int = escpos.DEFAULT_BAND_ROWS,
+                 partial_cut: bool = True) -> None:
+        self._open_transport = open_transport
+        self._transport: Transport | None = None
+        self.name = name
+        self.width_dots = width_dots
+        self.status_timeout_s = status_timeout_s
+        self.band_rows = band_rows
+        self.partial_cut = partial_cut
+        self._lock = asyncio.Lock()  # one job or status exchange at a time: answers are not tagged
+
+    # ---------------------------------------------------------------- public API
+
+    async def print_ticket(self, ticket: TicketPrint) -> PeripheralHealth:
+        image = await asyncio.to_thread(render_ticket, ticket, width=self.width_dots)
+        return await self.print_image(image, what=f"ticket {ticket.number}")
+
+    async def print_receipt(
+        self, title: str, lines: Sequence[str], qr_url: str | None = None
+    ) -> PeripheralHealth:
+        image = await asyncio.to_thread(render_receipt, title, lines, qr_url, width=self.width_dots,
+                                        printed_at=datetime.now(HALL_TZ))
+        return await self.print_image(image, what="receipt")
+
+    async def health(self) -> PeripheralHealth:
+        async with self._lock:
+            try:
+                status = await asyncio.to_thread(self._status_blocking)
+            except PrinterAbsent as err:
+                return PeripheralHealth(state=HealthState.ABSENT, reasons=("printer-absent",),
+                                        detail=str(err))
+            except PrinterFault as err:
+                return PeripheralHealth(state=HealthState.FAULT, reasons=("protocol-error",), detail=str(err))
+        return to_health(status)
+
+    async def self_test(self) -> PeripheralHealth:
+        image = await asyncio.to_thread(
+            render_receipt,
+            "打印机自检 Printer self-test",
+            [f"设备 Device: {self.name}", f"纸宽 Width: {self.width_dots} dots",
+             "中文字体测试：政务服务 最多跑一次", "ABCDEFGHIJKLMNOPQRSTUVWXYZ 0123456789",
+             "如能扫描下方二维码，打印质量正常。If the QR code scans, print quality is fine."],
+            "https://onevisit.invalid/self-test",
+            width=self.width_dots, printed_at=datetime.now(HALL_TZ))
+        return await self.print_image(image, what="self-test")
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._transport is not None:
+                transport, self._transport = self._transport, None
+                await asyncio.to_thread(transport.close)
+
+    async def print_image(self, image: Image.Image, *, what: str = "image") -> PeripheralHealth:
+        if image.width > self.width_dots:
+            raise ValueError(f"image is {image.width} dots wide; the paper has {self.width_dots}")
+        chunks = escpos.ticket_job(image, partial_cut=self.partial_cut, band_rows=self.band_rows)
+        async with self._lock:
+            status = await asyncio.to_thread(self._print_blocking, chunks, what)
+        return to_health(status)
+
+    # ---------------------------------------------------------------- worker-thread side
+
+    def _transport_blocking(self) -> Transport:
+        if self._transport is None:
+            self._transport = self._open_transport()
+        return self._transport
+
+    def _drop_transport(self) -> None:
+        if self._transport is not None:
+            try:
+                self._transport.close()
+            except OSError:
+                log.debug("closing %s failed", self.name, exc_info=True)
+            self._transport = None
+
+    def _ask(self, transport: Transport, n: escpos.StatusRequest) -> int | None:
+        transport.write(escpos.status_request(n))
+        answer = transport.read(1, self.status_timeout_s)
+        return answer[0] if answer else None
+
+    def _status_blocking(self) -> FullStatus | None:
+        """All four status bytes, or None when the printer does not answer."""
+        try:
+            transport = self._transport_blocking()
+            transport.discard_input()  # a late answer from an earlier timeout must not be read as this one
+            values: list[int] = []
+            for n in escpos.StatusRequest:
+                value = self._ask(transport, n)
+                if value is None:
+                    log.warning("%s: no answer to DLE EOT %d", self.name, n)
+                    return None
+                values.append(value)
+            return FullStatus.parse(bytes(values))
+        except PrinterAbsent:
+            self._drop_transport()
+            raise
+        except StatusByteError as err:
+            raise PrinterFault(f"{self.name}: {err}") from err
+
+    def _offline_cause_blocking(self, transport: Transport) -> OfflineCause | None:
+        transport.discard_input()
+        value = self._ask(transport, escpos.StatusRequest.OFFLINE_CAUSE)
+        if value is None:
+            return None
+        try:
+            return OfflineCause.parse(value)
+        except StatusByteError as err:
+            raise PrinterFault(f"{self.name}: {err}") from err
+
+    def _print_blocking(self, chunks: list[bytes], what: str) -> FullStatus:
+        before = self._status_blocking()
+        self._raise_if_cannot_print(before, what, started=False)
+        assert before is not None
+        transport = self._transport_blocking()
+        last = len(chunks) - 1
+        try:
+            for index, chunk in enumerate(chunks):
+                transport.write(chunk)
+                if index == last:
+                    break
+                cause = self._offline_cause_blocking(transport)
+                if cause is None or cause.stopped_paper_end or cause.cover_open or cause.error:
+                    # Stop sending at once; the full status tells which fault, and the rest of the
+                    # ticket is not pushed into a printer that will print it after a refill.
+                    after = self._status_blocking()
+                    self._raise_if_cannot_print(after, what, started=True,
+                                                progress=f"after chunk {index + 1} of {len(chunks)}")
+        except PrinterAbsent:
+            self._drop_transport()
+            raise
+        after = self._status_blocking()
+        if after is not None and after.paper_out and not (after.offline.cover_open or after.error.cutter_error
+                                                           or after.error.unrecoverable):
+            # Every raster band was printed before the sensor tripped: the ticket is whole. The roll is
+            # empty now, which the returned health says, and the next print is refused before sending.
+            log.warning("%s: paper ran out right after %s", self.name, what)
+            return after
+        self._raise_if_cannot_print(after, what, started=True, progress="after the cut")
+        assert after is not None
+        log.info("%s: printed %s (%s)", self.name, what, ", ".join(after.reasons()) or "ok")
+        return after
+
+    def _raise_if_cannot_print(self, status: FullStatus | None, what: str, *, started: bool,
+                               progress: str = "") -> None:
+        where = f"{what} {progress}".strip() if started else f"{what} not sent"
+        if status is None:
+            raise PrinterOffline(f"{self.name}: no status answer; {where}")
+        if status.paper_out:
+            raise PaperOut(f"{self.name}: paper end; {where}", incomplete=started)
+        if status.offline.cover_open:
+            raise CoverOpen(f"{self.name}: cover open; {where}")
+        if status.error.cutter_error:
+            raise CutterError(f"{self.name}: autocutter error; {where}")
+        if status.error.unrecoverable:
+            raise PrinterFault(f"{self.name}: unrecoverable error; {where}")
+        if status.printer.offline:
+            raise PrinterOffline(f"{self.name}: printer offline ({', '.join(status.reasons())}); {where}")
+
+
+__all__ = ["EscposPrinter", "ReceiptPrinterError"]

@@ -1,0 +1,141 @@
+"""Scripted people for the headless demo: citizens at the kiosk, staff at windows, a hall screen watching.
+
+They speak to real edge agents over the local socket, exactly as the device UIs do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from dataclasses import dataclass, field
+
+from hall_controller.config import HallConfig
+from hall_protocol.errors import ErrorCode
+from hall_protocol.hall import CallEvent
+from hall_protocol.local import Subscribe
+from hall_protocol.tickets import (
+    ErrorReply,
+    IssueTicket,
+    Priority,
+    TicketReply,
+    WindowCommand,
+    WindowOp,
+    WindowReply,
+)
+from kiosk.agent_link import AgentLink
+
+log = logging.getLogger(__name__)
+
+# Business outcomes a citizen can meet (the day's cap, outside hours): told plainly, not an error.
+REFUSALS = {ErrorCode.CAP_REACHED, ErrorCode.CLOSED}
+
+
+@dataclass
+class Tally:
+    issued: int = 0
+    refused: int = 0
+    called: int = 0
+    started: int = 0
+    finished: int = 0
+    screen_calls: int = 0
+    errors: int = 0
+    error_reasons: list[str] = field(default_factory=list)
+    called_ids: set[str] = field(default_factory=set)
+    screen_ids: set[str] = field(default_factory=set)
+
+    def error(self, why: str) -> None:
+        self.errors += 1
+        if len(self.error_reasons) < 20:
+            self.error_reasons.append(why)
+
+
+def _rid() -> str:
+    return uuid.uuid4().hex
+
+
+async def citizens(
+    socket_path: str, config: HallConfig, tally: Tally, *, rate_per_min: float, rng: random.Random,
+    device_id: str, stop: asyncio.Event,
+) -> None:
+    """Poisson arrivals at the kiosk, each taking a ticket for a service a window can serve."""
+    services = [s.code for s in config.services if not s.kiosk_capable]
+    priorities = [Priority.NORMAL] * 8 + [Priority.GREEN, Priority.VIP]
+    async with AgentLink(socket_path) as link:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), rng.expovariate(rate_per_min / 60.0))
+                return
+            except TimeoutError:
+                pass
+            request = IssueTicket(
+                request_id=_rid(), service=rng.choice(services), source_device=device_id,
+                priority=rng.choice(priorities),
+            )
+            reply = await link.request(request)
+            if isinstance(reply, TicketReply):
+                tally.issued += 1
+            elif isinstance(reply, ErrorReply) and reply.code in REFUSALS:
+                tally.refused += 1
+            else:
+                tally.error(f"issue: {reply}")
+
+
+async def staff(
+    socket_path: str, window_id: str, tally: Tally, *, speed: float, config: HallConfig, rng: random.Random,
+    stop: asyncio.Event,
+) -> None:
+    """One member of staff: log in, open, then call, start and finish for as long as the demo runs."""
+    expected = {s.code: s.expected_service_min * 60 for s in config.services}
+    async with AgentLink(socket_path) as link:
+
+        async def op(o: WindowOp, *, ticket_id: str | None = None, staff_id: str | None = None) -> WindowReply | None:
+            reply = await link.request(
+                WindowCommand(request_id=_rid(), window_id=window_id, op=o, ticket_id=ticket_id, staff_id=staff_id)
+            )
+            if isinstance(reply, WindowReply):
+                return reply
+            if isinstance(reply, ErrorReply) and reply.code is ErrorCode.NOT_FOUND and o is WindowOp.CALL_NEXT:
+                return None  # nobody waiting for this window
+            tally.error(f"{window_id} {o.value}: {reply}")
+            return None
+
+        login = await op(WindowOp.LOGIN, staff_id=f"staff-{window_id}")
+        if login is not None and login.window_state == "closed":
+            await op(WindowOp.OPEN)
+        elif login is None:
+            return
+        while not stop.is_set():
+            called = await op(WindowOp.CALL_NEXT)
+            if called is None or called.ticket is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 0.5)
+                continue
+            ticket = called.ticket
+            tally.called += 1
+            tally.called_ids.add(ticket.ticket_id)
+            await asyncio.sleep(rng.uniform(0.05, 0.3))  # the citizen walks to the window
+            if await op(WindowOp.START, ticket_id=ticket.ticket_id) is not None:
+                tally.started += 1
+            await asyncio.sleep(rng.expovariate(1.0 / expected.get(ticket.service, 300)) / speed)
+            if await op(WindowOp.FINISH, ticket_id=ticket.ticket_id) is not None:
+                tally.finished += 1
+
+
+async def hall_screen(socket_path: str, tally: Tally, stop: asyncio.Event) -> None:
+    """Counts the calls that reach the hall screen's agent."""
+
+    async def count(link: AgentLink) -> None:
+        async for event in link.events():
+            if isinstance(event, CallEvent):
+                tally.screen_calls += 1
+                tally.screen_ids.add(event.call.ticket_id)
+
+    async with AgentLink(socket_path, subscribe=Subscribe(calls=True, hall_state=True)) as link:
+        reader = asyncio.create_task(count(link))
+        await stop.wait()
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
