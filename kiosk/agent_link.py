@@ -73,6 +73,13 @@ class AgentLink:
     def online(self) -> bool:
         return bool(self.connectivity and self.connectivity.online)
 
+    async def wait_online(self, timeout: float = 10.0) -> None:
+        """Until the agent says the hall is reachable (TimeoutError otherwise)."""
+        async with asyncio.timeout(timeout):
+            while not self.online:
+                self.connectivity_changed.clear()
+                await self.connectivity_changed.wait()
+
     async def request(self, body: RpcRequest, timeout: float = 5.0) -> RpcReply:
         req = next(self._ids)
         fut: asyncio.Future[RpcReply] = asyncio.get_running_loop().create_future()

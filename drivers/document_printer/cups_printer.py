@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import cups
 
@@ -35,7 +37,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 IPP_NOT_FOUND = 0x0406
-_PRINTER_ATTRS = ["printer-state", "printer-state-reasons", "printer-state-message", "printer-is-accepting-jobs"]
+_PRINTER_ATTRS = ["printer-state", "printer-state-reasons", "printer-state-message", "printer-is-accepting-jobs",
+                  "device-uri"]
+_NETWORK_PORTS = {"ipp": 631, "ipps": 631, "http": 631, "https": 443, "socket": 9100, "lpd": 515}
+PROBE_TIMEOUT_S = 0.5
 _JOB_ATTRS = ["job-state", "job-state-reasons", "job-printer-state-message"]
 
 
@@ -45,6 +50,19 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(str(v) for v in value)
+
+
+def _probe_device(uri: str) -> bool | None:
+    """Can a TCP connection be made to a network printer's address? None for USB, file and the like."""
+    parts = urlsplit(uri)
+    if parts.scheme not in _NETWORK_PORTS or not parts.hostname:
+        return None
+    try:
+        port = parts.port or _NETWORK_PORTS[parts.scheme]
+        with socket.create_connection((parts.hostname, port), timeout=PROBE_TIMEOUT_S):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 class CupsPrinter:
@@ -87,13 +105,14 @@ class CupsPrinter:
             self._conn = None
             raise PrintServiceUnavailable(f"cupsd connection lost: {err}") from err
 
-    def _printer_snapshot(self) -> ipp_states.PrinterSnapshot:
+    def _printer_snapshot(self, *, probe: bool = False) -> ipp_states.PrinterSnapshot:
         attrs = self._call(lambda c: c.getPrinterAttributes(self.config.queue, requested_attributes=_PRINTER_ATTRS))
         return ipp_states.PrinterSnapshot(
             state=ipp_states.PrinterState(attrs.get("printer-state", 3)),
             reasons=_as_tuple(attrs.get("printer-state-reasons")),
             accepting=bool(attrs.get("printer-is-accepting-jobs", True)),
             message=str(attrs.get("printer-state-message", "")),
+            device_reachable=_probe_device(str(attrs.get("device-uri", ""))) if probe else None,
         )
 
     def _job_snapshot(self, job_id: int) -> ipp_states.JobSnapshot:
@@ -125,7 +144,7 @@ class CupsPrinter:
 
     async def health(self) -> PeripheralHealth:
         try:
-            snapshot = await self._run(self._printer_snapshot)
+            snapshot = await self._run(lambda: self._printer_snapshot(probe=True))
         except PrintServiceUnavailable as err:
             return PeripheralHealth(state=HealthState.ABSENT, reasons=("printer-absent",), detail=str(err))
         except DocumentPrinterError as err:
@@ -162,6 +181,9 @@ class CupsPrinter:
             if verdict is ipp_states.Verdict.COMPLETED:
                 log.info("job %d completed in %.1f s", job_id, elapsed)
                 return PrintedJob(job_id=job_id, seconds=elapsed, health=health)
+            if verdict is ipp_states.Verdict.TIMED_OUT:
+                printer = await self._run(lambda: self._printer_snapshot(probe=True))
+                health = ipp_states.printer_health(printer)
             raise await self._failure(verdict, job_id, job, health, elapsed)
 
     async def _failure(self, verdict: ipp_states.Verdict, job_id: int, job: ipp_states.JobSnapshot,

@@ -98,6 +98,7 @@ class PrinterSnapshot:
     reasons: tuple[str, ...]
     accepting: bool = True
     message: str = ""
+    device_reachable: bool | None = None  # None: not a network device, or not probed
 
 
 def printer_health(snapshot: PrinterSnapshot) -> PeripheralHealth:
@@ -111,6 +112,10 @@ def printer_health(snapshot: PrinterSnapshot) -> PeripheralHealth:
         state = HealthState.FAULT
         if "paused" not in codes:
             codes.append("paused")
+    if snapshot.device_reachable is False and "offline" not in codes:
+        # CUPS's ipp backend only says "may not exist or is unavailable" in a message while it retries
+        state = HealthState.FAULT
+        codes.append("offline")
     if not snapshot.accepting:
         state = HealthState.FAULT
         codes.append("not-accepting-jobs")

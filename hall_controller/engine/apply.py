@@ -219,7 +219,7 @@ def _block_leased(s: EngineState, e: ev.BlockLeased) -> EngineState:
         granted_at=e.at,
     )
     counters = dict(s.counters)
-    counters[e.prefix] = counters.get(e.prefix, 0)
+    counters[e.prefix] = max(counters.get(e.prefix, 0), e.last)
     leases = dict(s.leases)
     leases[e.lease_id] = lease
     return _replace(s, counters=counters, leases=leases)

@@ -26,6 +26,7 @@ def command_from_request(req: wire.RpcRequest) -> cmd.Command | None:
             priority=req.priority,
             steps=req.steps,
             provisional=req.provisional,
+            masked_name=req.masked_name,
             lang=req.lang,
         )
     if isinstance(req, wire.CheckIn):

@@ -14,7 +14,7 @@ from hall_controller.engine import events as ev
 from hall_controller.engine.state import AT_WINDOW, EngineState
 from hall_protocol.errors import ErrorCode
 from hall_protocol.tickets import Priority, Provisional, TicketState
-from tests.unit.engine.helpers import Hall, cmd
+from tests.unit.engine.helpers import Hall, cmd, hall_config
 
 WINDOWS = ("W1", "W2", "W3")
 SERVICES = ("S1", "S2", "S3")
@@ -31,7 +31,13 @@ EXPECTED = {
 class EngineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.hall = Hall()
+        # Every window has a primary service and a lower tier, so the overdue rule matters everywhere.
+        windows = [
+            {"id": "W1", "name_zh": "1", "name_en": "1", "zone": "A", "skills": {"S1": 1.0, "S2": 0.5}},
+            {"id": "W2", "name_zh": "2", "name_en": "2", "zone": "A", "skills": {"S2": 1.0, "S3": 0.3}},
+            {"id": "W3", "name_zh": "3", "name_en": "3", "zone": "B", "comprehensive": True, "skills": {"S3": 1.0}},
+        ]
+        self.hall = Hall(hall_config(windows=windows))
         self.numbers: set[tuple[str, str]] = set()
         self.last: Any = None
         self.leases: list[ev.BlockLeased] = []
