@@ -549,6 +549,17 @@ class Outbox:
     def next_seq(self) -> int:
         return self._next_seq
 
+    async def durability(self) -> dict[str, str]:
+        """The SQLite settings in force on this connection, for diagnostics (and to prove them in tests)."""
+        out: dict[str, str] = {}
+        for pragma in ("journal_mode", "synchronous"):
+            rows = await self._db.execute_fetchall(f"PRAGMA {pragma}")
+            out[pragma] = str(next(iter(rows))[0])
+        out["synchronous"] = {"0": "OFF", "1": "NORMAL", "2": "FULL", "3": "EXTRA"}.get(
+            out["synchronous"], out["synchronous"]
+        )
+        return out
+
     # Writer --------------------------------------------------------------------------------------------
 
     def _check_open(self) -> None:
@@ -625,15 +636,27 @@ class Outbox:
         try:
             await self._db.execute("BEGIN IMMEDIATE")
             await self._load_given_keys(ops, g)
-            for op in ops:
+            i = 0
+            while i < len(ops):
+                op = ops[i]
                 if isinstance(op, _Put):
                     results.append(await self._apply_put(op, g))
                 elif isinstance(op, _Ack):
+                    # PUBACKs arrive one by one: a run of acks becomes one DELETE.
+                    run = [op]
+                    while i + 1 < len(ops) and isinstance(nxt := ops[i + 1], _Ack):
+                        run.append(nxt)
+                        i += 1
                     await self._flush(g)
-                    results.append(await self._delete(op.seqs, g, None))
+                    deleted = await self._delete(tuple(s for a in run for s in a.seqs), g, None)
+                    for ack in run:
+                        mine = deleted.intersection(ack.seqs)
+                        deleted -= mine  # a seq acked twice in one run counts for the first ack only
+                        results.append(len(mine))
                 else:
                     await self._flush(g)
                     results.append(await self._purge_in_tx(op.now, g))
+                i += 1
             await self._flush(g)
             await self._refresh_oldest(g.touched)
             # Without deletions the highest stored seq already tells the next one (see _load); the meta row
@@ -779,20 +802,19 @@ class Outbox:
                 await self._delete(seqs, g, reason)
         return g.dropped[before:]
 
-    async def _delete(self, seqs: tuple[int, ...], g: _Group, reason: DropReason | None) -> int:
-        """Delete rows by seq, keeping the tallies exact; ``reason`` None means acknowledged (not a drop)."""
-        deleted = 0
+    async def _delete(self, seqs: tuple[int, ...], g: _Group, reason: DropReason | None) -> set[int]:
+        """Delete rows by seq, keeping the tallies exact; returns the seqs that were present.
+        ``reason`` None means acknowledged, which is not a drop."""
+        deleted: set[int] = set()
         for i in range(0, len(seqs), _SQL_CHUNK):
             chunk = seqs[i : i + _SQL_CHUNK]
-            marks = ",".join("?" * len(chunk))
             rows = await self._db.execute_fetchall(
-                f"SELECT seq, lane, topic, key, size FROM items WHERE seq IN ({marks})", chunk
+                f"DELETE FROM items WHERE seq IN ({','.join('?' * len(chunk))})"
+                " RETURNING seq, lane, topic, key, size",
+                chunk,
             )
-            if not rows:
-                continue
-            await self._db.execute(f"DELETE FROM items WHERE seq IN ({marks})", chunk)
-            for seq, lane_name, topic, key, size in rows:
-                deleted += 1
+            for seq, lane_name, topic, key, size in sorted(rows):  # RETURNING promises no order
+                deleted.add(seq)
                 lane = Lane(lane_name)
                 tally = self._tallies[lane]
                 tally.count -= 1

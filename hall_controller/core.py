@@ -51,6 +51,7 @@ from hall_protocol.tickets import (
 log = logging.getLogger(__name__)
 
 _event_decoder = msgspec.json.Decoder(ev.Event)
+REPLY_DAYS = 2
 REPLY_CACHE = 200_000  # first answers kept in memory for replays; older ones are still in the store
 
 
@@ -141,7 +142,8 @@ class ControllerCore:
         state = EngineState.initial(config, now)
         stored = await store.events_after(0)
         state = fold(state, (_event_decoder.decode(e.body) for e in stored))
-        return cls(state)
+        # replays come from kiosks' outboxes after an outage: keep two days of first answers at hand
+        return cls(state, await store.replies_since(now - REPLY_DAYS * 86400))
 
     # -- requests --------------------------------------------------------------------------------
 

@@ -106,6 +106,10 @@ class Store:
             row = await cur.fetchone()
         return (int(row[0]), bytes(row[1])) if row else None
 
+    async def replies_since(self, since: float) -> dict[str, bytes]:
+        async with self._db.execute("SELECT request_id, reply FROM replies WHERE ts >= ? ORDER BY ts", (since,)) as cur:
+            return {str(r[0]): bytes(r[1]) async for r in cur}
+
     async def prune_replies(self, older_than: float) -> None:
         await self._db.execute("DELETE FROM replies WHERE ts < ?", (older_than,))
 

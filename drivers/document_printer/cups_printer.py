@@ -127,6 +127,13 @@ class CupsPrinter:
         return self._job_snapshot(job_id), self._printer_snapshot()
 
     def _submit(self, path: Path, title: str, copies: int) -> int:
+        # Asking first gives "no such queue" plainly (libcups' own lookup would fail with an unhelpful
+        # error), and keeps a job out of a stopped queue, where it would print hours later.
+        printer = self._printer_snapshot()
+        if printer.state is ipp_states.PrinterState.STOPPED or not printer.accepting:
+            health = ipp_states.printer_health(printer)
+            raise error_for_reasons(health.reasons, f"queue {self.config.queue} not printing: {health.detail}",
+                                    job_id=None, default=JobFailed)
         options = {"copies": str(copies)}
         job_id: int = self._call(lambda c: c.printFile(self.config.queue, str(path), title, options))
         return job_id

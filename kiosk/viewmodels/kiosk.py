@@ -79,6 +79,27 @@ class KioskViewModel(Observable):
         return theme_for(self.elder)
 
     @property
+    def nav_labels(self) -> dict[str, Text]:
+        """The buttons every screen has (back, home, paging, retry …)."""
+        return {
+            "back": Text("common.back"),
+            "home": Text("common.home"),
+            "next_page": Text("common.next_page"),
+            "prev_page": Text("common.prev_page"),
+            "retry": Text("common.retry"),
+            "cancel": Text("common.cancel"),
+            "confirm": Text("common.confirm"),
+            "continue": Text("idle.continue"),
+            "submit_rating": Text("rating.submit"),
+            "keypad_backspace": Text("identify.keypad.backspace"),
+            "keypad_clear": Text("identify.keypad.clear"),
+            "keypad_submit": Text("identify.keypad.submit"),
+            "checkin_title": Text("ticket.checkin.title"),
+            "checkin_qr": Text("ticket.checkin.by_qr"),
+            "checkin_id": Text("ticket.checkin.by_id"),
+        }
+
+    @property
     def lang_label(self) -> Text:
         return Text("common.lang_switch")
 

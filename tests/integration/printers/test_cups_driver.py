@@ -156,3 +156,21 @@ async def test_self_test_page(cups_printer: CupsServer) -> None:
     await printer.close()
     assert job.health.state is HealthState.OK
     assert len(cups_printer.printed()) == 1
+
+
+async def test_paused_queue_refuses_at_once(cups_printer: CupsServer, png: Path) -> None:
+    import cups
+
+    cups.setServer(cups_printer.host)
+    cups.setPort(cups_printer.port)
+    cups.Connection(host=cups_printer.host, port=cups_printer.port).disablePrinter(cups_printer.queue)
+    printer = _driver(cups_printer)
+    health = await printer.health()
+    assert health.state is HealthState.FAULT
+    assert "paused" in health.reasons
+    started = time.monotonic()
+    with pytest.raises(JobFailed) as info:
+        await printer.print_file(png)
+    assert time.monotonic() - started < 2
+    assert info.value.job_id is None  # nothing was queued
+    await printer.close()

@@ -34,6 +34,11 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "outbox.db"
 
 
+async def test_durability_settings(db_path: Path) -> None:
+    async with await open_outbox(db_path) as ob:
+        assert await ob.durability() == {"journal_mode": "wal", "synchronous": "FULL"}
+
+
 async def test_peek_orders_by_lane_priority_then_seq(db_path: Path) -> None:
     async with await open_outbox(db_path) as ob:
         plan = [Lane.TELEMETRY, Lane.EVENTS, Lane.TICKETS, Lane.TELEMETRY, Lane.RATINGS, Lane.EVENTS,
@@ -76,6 +81,18 @@ async def test_ack_removes_only_that_item(db_path: Path) -> None:
         assert await ob.ack_many([b.seq, 999]) == 1
         assert ob.stats(T0 + 10).depth == 0
         assert ob.stats(T0 + 10).oldest_age_s == 0.0
+
+
+async def test_concurrent_acks_of_one_item_count_once(db_path: Path) -> None:
+    async with await open_outbox(db_path) as ob:
+        a = await ob.put(Lane.TICKETS, "t", b"a", now=T0)
+        b = await ob.put(Lane.EVENTS, "t", b"b", now=T0)
+        c = await ob.put(Lane.EVENTS, "t", b"c", now=T0 + 1)
+        results = await asyncio.gather(ob.ack(a.seq), ob.ack(a.seq), ob.ack(b.seq), ob.ack(12345))
+        assert list(results) == [True, False, True, False]
+        assert await ob.peek(10, now=T0 + 2) == [c]
+        assert ob.stats(T0 + 2).per_lane[Lane.EVENTS].oldest_age_s == 1.0
+        assert ob.stats(T0 + 2).per_lane[Lane.TICKETS].depth == 0
 
 
 async def test_seq_increases_across_reopen_even_when_everything_was_acked(db_path: Path) -> None:

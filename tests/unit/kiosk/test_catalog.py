@@ -29,7 +29,8 @@ def test_packages_are_ordered_steps_of_hall_services(catalog: Catalog, hall: Hal
     assert retire.kind is EntryKind.PACKAGE
     assert retire.steps == ("SB-RETIRE", "GJJ-DRAW")
     assert retire.guide == "SB-RETIRE"
-    assert "人力资源和社会保障局" in retire.department.zh and "住房公积金管理中心" in retire.department.zh
+    assert "人力资源和社会保障局" in retire.department.zh
+    assert "住房公积金管理中心" in retire.department.zh
     codes = {s.code for s in hall.services}
     for entry in catalog.entries:
         assert set(entry.steps) <= codes
@@ -96,7 +97,8 @@ def test_unknown_service_names_file_field_and_line(tmp_path: Path, hall: HallCon
 
 def test_every_problem_is_reported_at_once(tmp_path: Path, hall: HallConfig) -> None:
     text = MINIMAL.replace('kiosk_screen = "print"\n', "").replace('"PROGRESS"]', '"PROGRESS", "NOPE"]')
-    text += '\n[[packages]]\nid = "P1"\nname_zh = "包"\nname_en = "P"\nsteps = ["QY-START", "GONE"]\nguide = "NO-GUIDE"\n'
+    text += ('\n[[packages]]\nid = "P1"\nname_zh = "包"\nname_en = "P"\n'
+             'steps = ["QY-START", "GONE"]\nguide = "NO-GUIDE"\n')
     with pytest.raises(ConfigError) as info:
         load_catalog(_write(tmp_path, text), hall, guides={"HJ-BIRTH"})
     fields = {p.field for p in info.value.problems}
@@ -133,7 +135,8 @@ def test_typo_key_is_named(tmp_path: Path, hall: HallConfig) -> None:
     with pytest.raises(ConfigError) as info:
         load_catalog(_write(tmp_path, MINIMAL.replace("icon", "x").replace('kind = "life"', 'knd = "life"')), hall)
     (problem,) = info.value.problems
-    assert "knd" in problem.field and "unknown key" in problem.message
+    assert "knd" in problem.field
+    assert "unknown key" in problem.message
 
 
 def test_bad_theme_kind_is_named(tmp_path: Path, hall: HallConfig) -> None:

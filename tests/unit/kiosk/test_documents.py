@@ -27,9 +27,11 @@ def test_demo_people_have_valid_fictional_numbers() -> None:
 async def test_simulator_lists_documents_with_the_demo_banner() -> None:
     service: DocumentService = SimulatedDocumentService()
     docs = await service.list_documents(ZHANG)
-    assert len(docs) == 3 and all(d.banner == DEMO_BANNER for d in docs)
+    assert len(docs) == 3
+    assert all(d.banner == DEMO_BANNER for d in docs)
     cases = await service.case_progress(ZHANG)
-    assert cases and all(c.banner == DEMO_BANNER for c in cases)
+    assert cases
+    assert all(c.banner == DEMO_BANNER for c in cases)
     nobody = Identity(id_number="110101200001010010", source=IdSource.MANUAL)
     assert await service.list_documents(nobody) == []
 

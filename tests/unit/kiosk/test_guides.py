@@ -54,7 +54,8 @@ def test_fund_loan_and_owner_notes(guides: dict[str, Guide]) -> None:
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        (["yes", "father", "mainland", "no", "no", "parent"], ["birth_cert", "parent_ids", "marriage_cert", "father_hukou"]),
+        (["yes", "father", "mainland", "no", "no", "parent"],
+         ["birth_cert", "parent_ids", "marriage_cert", "father_hukou"]),
         (["no", "mother", "mainland", "yes", "yes", "parent"],
          ["birth_cert", "parent_ids", "unmarried_statement", "mother_hukou", "bank_card", "photo"]),
         # born abroad: the foreign certificate replaces the medical birth certificate
@@ -99,26 +100,34 @@ def test_retirement_checklists(guides: dict[str, Guide], answers: list[str], exp
 
 def test_convenience_store_prepacked_needs_only_a_filing(guides: dict[str, Guide]) -> None:
     c = checklist_for(guides["PKG-CONVENIENCE"], ["have", "prepacked", "no"])
-    assert "prepack_filing" in c.material_ids and "licence_form" not in c.material_ids
+    assert "prepack_filing" in c.material_ids
+    assert "licence_form" not in c.material_ids
 
 
 # walking --------------------------------------------------------------------------------------------
 
 def test_back_navigation_restores_the_question_and_checklist(guides: dict[str, Guide]) -> None:
     s = GuideSession(guides["GJJ-DRAW"])
-    assert s.current is not None and s.current.id == "reason" and not s.can_go_back
+    assert s.current is not None
+    assert s.current.id == "reason"
+    assert not s.can_go_back
     s.answer("buy")
     s.answer("resale")
-    assert s.current is not None and s.current.id == "buy_loan"
-    assert "property_cert" in s.checklist().material_ids and not s.checklist().complete
-    assert s.back() is not None and s.current.id == "buy_kind"
+    assert s.current is not None
+    assert s.current.id == "buy_loan"
+    assert "property_cert" in s.checklist().material_ids
+    assert not s.checklist().complete
+    assert s.back() is not None
+    assert s.current.id == "buy_kind"
     assert "property_cert" not in s.checklist().material_ids
     s.answer("new")
     assert "purchase_contract" in s.checklist().material_ids
     s.back()
     s.back()
-    assert s.current.id == "reason" and s.depth == 0
-    assert s.back() is not None and s.current.id == "reason"  # back at the start stays at the start
+    assert s.current.id == "reason"
+    assert s.depth == 0
+    assert s.back() is not None
+    assert s.current.id == "reason"
 
 
 def test_wrong_answers_are_refused(guides: dict[str, Guide]) -> None:
@@ -136,9 +145,11 @@ def test_wrong_answers_are_refused(guides: dict[str, Guide]) -> None:
 def test_checklist_text_for_the_phone(guides: dict[str, Guide]) -> None:
     text = checklist_for(guides["GJJ-DRAW"], ["retire"]).to_text("zh")
     assert text.splitlines()[0] == "住房公积金提取"
-    assert "1. 本人居民身份证原件" in text and "退休证或退休审批表" in text
+    assert "1. 本人居民身份证原件" in text
+    assert "退休证或退休审批表" in text
     en = checklist_for(guides["GJJ-DRAW"], ["retire"]).to_text("en")
-    assert "Housing provident fund withdrawal" in en and "身份证" not in en
+    assert "Housing provident fund withdrawal" in en
+    assert "身份证" not in en
 
 
 @st.composite
@@ -234,30 +245,38 @@ def test_good_guide_loads(tmp_path: Path) -> None:
 
 def test_dangling_next(tmp_path: Path) -> None:
     (msg,) = problems(tmp_path, GOOD.replace('next = "q2"', 'next = "q9"'))
-    assert "T.toml" in msg and "question 'q1', option 'x'" in msg and "'q9'" in msg and "dangle" in msg
+    assert "T.toml" in msg
+    assert "question 'q1', option 'x'" in msg
+    assert "'q9'" in msg
+    assert "dangle" in msg
 
 
 def test_unknown_material(tmp_path: Path) -> None:
     (msg,) = problems(tmp_path, GOOD.replace('add = ["b"]', 'add = ["c"]'))
-    assert "option 'x'" in msg and "add[0]" in msg and "no material 'c'" in msg
+    assert "option 'x'" in msg
+    assert "add[0]" in msg
+    assert "no material 'c'" in msg
 
 
 def test_cycle_is_named(tmp_path: Path) -> None:
     text = GOOD.replace('  id = "z"\n', '  id = "z"\n  next = "q1"\n')
     (msg,) = problems(tmp_path, text)
-    assert "cycle: q1 → q2 → q1" in msg and "option 'z'" in msg
+    assert "cycle: q1 → q2 → q1" in msg
+    assert "option 'z'" in msg
 
 
 def test_unreachable_question(tmp_path: Path) -> None:
     text = GOOD + '\n[[questions]]\nid = "lost"\ntext_zh = "孤"\ntext_en = "L"\n  [[questions.options]]\n' \
                   '  id = "o"\n  label_zh = "o"\n  label_en = "o"\n'
     (msg,) = problems(tmp_path, text)
-    assert "'lost'" in msg and "cannot be reached" in msg
+    assert "'lost'" in msg
+    assert "cannot be reached" in msg
 
 
 def test_empty_checklist_path(tmp_path: Path) -> None:
     (msg,) = problems(tmp_path, GOOD.replace('base = ["a"]', "base = []"))
-    assert "empty checklist" in msg and "q1=y" in msg
+    assert "empty checklist" in msg
+    assert "q1=y" in msg
 
 
 def test_missing_start_and_duplicate_ids(tmp_path: Path) -> None:
@@ -268,7 +287,8 @@ def test_missing_start_and_duplicate_ids(tmp_path: Path) -> None:
 
 def test_id_must_match_file_name(tmp_path: Path) -> None:
     (msg,) = problems(tmp_path, GOOD, name="OTHER.toml")
-    assert "OTHER.toml" in msg and "file name" in msg
+    assert "OTHER.toml" in msg
+    assert "file name" in msg
 
 
 def test_question_without_options_is_refused(tmp_path: Path) -> None:

@@ -44,10 +44,10 @@ def test_every_key_the_view_models_use_is_in_the_catalog() -> None:
                 # a key built at run time would escape this scan: keys are literals, here or in a table
                 assert not isinstance(first, ast.JoinedStr | ast.BinOp | ast.Call), (
                     f"{path.name}:{node.lineno}: Text() needs a literal key")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY.match(node.value):
-                if node.value.split(".")[0] in NAMESPACES:
-                    used.add(node.value)
-                    assert node.value in MESSAGES, f"{path.name}:{node.lineno}: {node.value!r} is not a catalog key"
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY.match(node.value)
+                    and node.value.split(".")[0] in NAMESPACES):
+                used.add(node.value)
+                assert node.value in MESSAGES, f"{path.name}:{node.lineno}: {node.value!r} is not a catalog key"
     assert len(used) > 100  # the scan really saw the view-models
 
 

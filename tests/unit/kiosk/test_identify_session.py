@@ -51,10 +51,12 @@ def test_keypad_accepts_exactly_the_numbers_whose_check_digit_is_right(first17: 
 
 def test_keypad_refuses_x_early_and_a_19th_key() -> None:
     pad = Keypad()
-    assert not pad.key_enabled("X") and not pad.press("X")
+    assert not pad.key_enabled("X")
+    assert not pad.press("X")
     for c in ZHANG:
         assert pad.press(c)
-    assert not pad.press("1") and pad.value == ZHANG
+    assert not pad.press("1")
+    assert pad.value == ZHANG
 
 
 # identify view-model ------------------------------------------------------------------------------------
@@ -66,15 +68,18 @@ def test_manual_entry_with_check_digit_and_masked_greeting() -> None:
     assert vm.prompt == Text("identify.prompt.manual")
     for c in ZHANG[:-1]:
         vm.press(c)
-    assert not vm.submit() and vm.error == Text("identify.error.incomplete")
+    assert not vm.submit()
+    assert vm.error == Text("identify.error.incomplete")
     vm.press("9")  # wrong check digit
-    assert not vm.submit() and vm.error == Text("identify.error.check_digit")
+    assert not vm.submit()
+    assert vm.error == Text("identify.error.check_digit")
     assert session.identity is None
     vm.backspace()
     vm.press(ZHANG[-1])
     assert vm.keypad_count == Text("identify.keypad.count", count=18)
     assert vm.submit()
-    assert session.identity is not None and session.identity.source is IdSource.MANUAL
+    assert session.identity is not None
+    assert session.identity.source is IdSource.MANUAL
     assert vm.greeting == Text("identify.greeting_anonymous")  # no name when typed
     assert vm.keypad.value == ""  # the typed number does not stay on the keypad
 
@@ -90,7 +95,8 @@ def test_card_greeting_shows_masked_name_only() -> None:
     assert "greeting" in seen
     assert not vm.on_card("210102196503120027", "李四", IdSource.SSC)  # misread: check digit wrong
     assert vm.error == Text("identify.error.card_read")
-    assert session.identity is not None and session.identity.name == "张三"
+    assert session.identity is not None
+    assert session.identity.name == "张三"
 
 
 class FakeVerifier:
@@ -107,13 +113,16 @@ async def test_eid_qr_paths() -> None:
     verifier = FakeVerifier()
     vm = IdentifyViewModel(Session(), verifier)
     verifier.fail = EidInvalid("expired")
-    assert not await vm.on_qr("junk") and vm.error == Text("identify.error.qr_invalid")
+    assert not await vm.on_qr("junk")
+    assert vm.error == Text("identify.error.qr_invalid")
     verifier.fail = EidUnavailable("down")
-    assert not await vm.on_qr("x") and vm.error == Text("identify.error.verifier_unavailable")
+    assert not await vm.on_qr("x")
+    assert vm.error == Text("identify.error.verifier_unavailable")
     assert not vm.busy
     verifier.fail = None
     assert await vm.on_qr("ctid:ok")
-    assert vm.session.identity is not None and vm.session.identity.source is IdSource.EID_QR
+    assert vm.session.identity is not None
+    assert vm.session.identity.source is IdSource.EID_QR
     assert not await IdentifyViewModel(Session()).on_qr("x")  # no verifier configured
 
 
@@ -121,7 +130,8 @@ def test_methods_can_be_disabled_when_a_device_fails() -> None:
     vm = IdentifyViewModel(Session())
     vm.set_available(IdentifyMethod.ID_CARD, False)
     enabled = {m: on for m, _, on in vm.methods}
-    assert not enabled[IdentifyMethod.ID_CARD] and enabled[IdentifyMethod.MANUAL]
+    assert not enabled[IdentifyMethod.ID_CARD]
+    assert enabled[IdentifyMethod.MANUAL]
 
 
 # identity and session -----------------------------------------------------------------------------------
@@ -129,10 +139,14 @@ def test_methods_can_be_disabled_when_a_device_fails() -> None:
 def test_identity_repr_and_hash_hide_personal_data() -> None:
     ident = Identity(id_number=ZHANG, name="张三", source=IdSource.ID_CARD)
     for text in (repr(ident), str(ident), f"{ident}"):
-        assert ZHANG not in text and "张三" not in text
-        assert "张*" in text and "210***********0026" in text
+        assert ZHANG not in text
+        assert "张三" not in text
+        assert "张*" in text
+        assert "210***********0026" in text
     h = ident.lookup_hash("demo")
-    assert len(h) == 64 and ZHANG not in h and h != ident.lookup_hash("other-hall")
+    assert len(h) == 64
+    assert ZHANG not in h
+    assert h != ident.lookup_hash("other-hall")
 
 
 def test_wipe_clears_everything_and_reports_without_personal_data(
@@ -150,14 +164,23 @@ def test_wipe_clears_everything_and_reports_without_personal_data(
     session.add_temp_file(tmp_path / "already-gone.pdf")
     session.add_ticket("T-1")
     record = session.wipe("idle", now=160.0)
-    assert session.empty and session.identity is None and session.photo is None and session.inputs == {}
+    assert session.empty
+    assert session.identity is None
+    assert session.photo is None
+    assert session.inputs == {}
     assert not temp.exists()
-    assert record.session_id == old_id and session.session_id != old_id
-    assert record.had_identity and record.identity_source == "id-card"
-    assert record.inputs_cleared == 1 and record.photo_cleared and record.temp_files_removed == 2
+    assert record.session_id == old_id
+    assert session.session_id != old_id
+    assert record.had_identity
+    assert record.identity_source == "id-card"
+    assert record.inputs_cleared == 1
+    assert record.photo_cleared
+    assert record.temp_files_removed == 2
     assert (record.started_at, record.wiped_at) == (100.0, 160.0)
     for text in (repr(record), caplog.text):
-        assert ZHANG not in text and "张三" not in text and "13812345678" not in text
+        assert ZHANG not in text
+        assert "张三" not in text
+        assert "13812345678" not in text
     assert "wiped (idle)" in caplog.text
 
 
@@ -169,7 +192,8 @@ def test_idle_timer_warns_then_expires() -> None:
     timer.start(1000)
     assert timer.status(1059).phase is IdlePhase.ACTIVE
     warn = timer.status(1060)
-    assert warn.phase is IdlePhase.WARNING and warn.seconds_left == 30
+    assert warn.phase is IdlePhase.WARNING
+    assert warn.seconds_left == 30
     assert warn.message == Text("idle.warning", seconds=30)
     assert timer.status(1075.5).seconds_left == 15
     timer.touch(1075.5)  # "continue"
@@ -190,7 +214,8 @@ def test_the_warning_always_comes_at_least_20_s_before_reset(warning: float, ext
         if s.phase is IdlePhase.WARNING and first_warning is None:
             first_warning = t
         if s.phase is IdlePhase.EXPIRED:
-            assert first_warning is not None and t - first_warning >= 20 - 0.5
+            assert first_warning is not None
+            assert t - first_warning >= 20 - 0.5
             break
         t += 0.5
 

@@ -45,8 +45,10 @@ def test_every_screen_is_covered() -> None:
 def test_elder_mode_is_bigger_with_fewer_items() -> None:
     n, e = NORMAL_THEME.scale, ELDER_THEME.scale
     assert e.text >= ELDER_MIN_TEXT_SCALE * n.text
-    assert e.body_sp >= 1.5 * n.body_sp and e.title_sp > n.title_sp
+    assert e.body_sp >= 1.5 * n.body_sp
+    assert e.title_sp > n.title_sp
     assert e.min_target_dp >= ELDER_MIN_TARGET_DP
-    assert e.items_per_page < n.items_per_page and e.options_per_page < n.options_per_page
+    assert e.items_per_page < n.items_per_page
+    assert e.options_per_page < n.options_per_page
     assert NORMAL_THEME.rgba("background") == (1.0, 1.0, 1.0, 1.0)
     assert ELDER_THEME.sp(20) == pytest.approx(30)

@@ -27,16 +27,21 @@ async def test_take_ticket_shows_and_prints_everything(
     vm = TicketViewModel(ctx)
     assert await vm.take(catalog.service("GJJ-DRAW")) is TicketPhase.ISSUED
     (req,) = client.issued
-    assert req.service == "GJJ-DRAW" and req.steps == () and req.source_device == "kiosk-1"
+    assert req.service == "GJJ-DRAW"
+    assert req.steps == ()
+    assert req.source_device == "kiosk-1"
     t = vm.ticket
-    assert t is not None and t.number == "C001"
+    assert t is not None
+    assert t.number == "C001"
     assert t.service == Bilingual("住房公积金提取", "Housing provident fund withdrawal")
     assert t.where.render("zh") == "请到 B区 住房与公积金 等候叫号"
     assert t.position == Text("ticket.position.ahead", ahead=3)
     assert t.wait == Text("ticket.wait.range", low=10, high=20)
     assert t.qr_url.startswith("http://127.0.0.1:8080/t/demo/T-C001?k=")
-    assert not t.provisional and t.provisional_notice is None
-    assert vm.printed and vm.status == Text("ticket.printed")
+    assert not t.provisional
+    assert t.provisional_notice is None
+    assert vm.printed
+    assert vm.status == Text("ticket.printed")
     (receipt,) = printer.receipts
     assert receipt.qr == t.qr_url
     assert any(line.text == "C001" and line.size is LineSize.HUGE for line in receipt.lines)
@@ -50,7 +55,8 @@ async def test_package_ticket_carries_its_steps(
     await vm.take(catalog.package("PKG-RETIRE"))
     (req,) = client.issued
     assert (req.service, req.steps) == ("SB-RETIRE", ("SB-RETIRE", "GJJ-DRAW"))
-    assert vm.ticket is not None and vm.ticket.steps == 2
+    assert vm.ticket is not None
+    assert vm.ticket.steps == 2
     assert Text("ticket.steps", count=2) in vm.ticket.lines()
 
 
@@ -61,7 +67,9 @@ async def test_english_ticket_is_printed_in_english(
     await TicketViewModel(ctx).take(catalog.service("SB-CARD"))
     assert client.issued[0].lang == "en"
     text = "\n".join(line.text for line in printer.receipts[0].lines)
-    assert "Social security card application" in text and "Your number" in text and "社会" not in text
+    assert "Social security card application" in text
+    assert "Your number" in text
+    assert "社会" not in text
 
 
 async def test_kiosk_capable_service_routes_to_the_kiosk_screen(
@@ -69,8 +77,10 @@ async def test_kiosk_capable_service_routes_to_the_kiosk_screen(
 ) -> None:
     vm = TicketViewModel(make_ctx())
     assert await vm.take(catalog.service("PRINT")) is TicketPhase.SELF_SERVICE
-    assert vm.kiosk_screen == "print" and client.issued == []
-    assert vm.status is not None and "这台自助机上就能办" in vm.status.render("zh")
+    assert vm.kiosk_screen == "print"
+    assert client.issued == []
+    assert vm.status is not None
+    assert "这台自助机上就能办" in vm.status.render("zh")
 
 
 async def test_offline_provisional_ticket_is_clearly_marked(
@@ -81,7 +91,8 @@ async def test_offline_provisional_ticket_is_clearly_marked(
     vm = TicketViewModel(ctx)
     assert vm.offline_notice == Text("common.offline_banner")
     await vm.take(catalog.service("SB-CARD"))
-    assert vm.ticket is not None and vm.ticket.provisional
+    assert vm.ticket is not None
+    assert vm.ticket.provisional
     assert vm.ticket.provisional_notice == Text("ticket.provisional")
     assert "临时号" in printer.receipts[0].lines[1].text  # right under the hall name, before the number
 
@@ -93,11 +104,15 @@ async def test_refusals_are_said_plainly(
     entry = catalog.service("HJ-BIRTH")
     client.refuse = ErrorCode.CAP_REACHED
     assert await vm.take(entry) is TicketPhase.FAILED
-    assert vm.error is not None and vm.error.render("zh").startswith("今天“出生一件事（户口、医保、社保卡）”的号已经取完了")
-    assert "tomorrow" in vm.error.render("en") and not vm.can_retry
+    assert vm.error is not None
+    assert vm.error.render("zh").startswith("今天“出生一件事（户口、医保、社保卡）”的号已经取完了")
+    assert "tomorrow" in vm.error.render("en")
+    assert not vm.can_retry
     client.refuse = ErrorCode.CLOSED
     await vm.take(entry)
-    assert vm.error is not None and "不是" in vm.error.render("zh") and "取号时间" in vm.error.render("zh")
+    assert vm.error is not None
+    assert "不是" in vm.error.render("zh")
+    assert "取号时间" in vm.error.render("zh")
     assert vm.ticket is None
 
 
@@ -111,7 +126,8 @@ async def test_unreachable_hall_can_be_retried_with_the_same_request_id(
     assert vm.can_retry
     client.refuse = None
     assert await vm.retry() is TicketPhase.ISSUED
-    assert len(client.issued) == 2 and client.issued[0].request_id == client.issued[1].request_id
+    assert len(client.issued) == 2
+    assert client.issued[0].request_id == client.issued[1].request_id
 
 
 async def test_paper_out_keeps_the_ticket_on_screen_with_nearest_staffed_window(
@@ -128,8 +144,11 @@ async def test_paper_out_keeps_the_ticket_on_screen_with_nearest_staffed_window(
     assert await vm.take(catalog.service("SB-CARD")) is TicketPhase.ISSUED  # the number is taken anyway
     assert not vm.printed
     notice = ctx.faults.notice
-    assert notice is not None and notice.kind is FaultKind.PRINTER_PAPER_OUT
-    assert notice.ticket is vm.ticket and notice.qr == vm.ticket.qr_url
+    assert notice is not None
+    assert notice.kind is FaultKind.PRINTER_PAPER_OUT
+    assert notice.ticket is vm.ticket
+    assert vm.ticket is not None
+    assert notice.qr == vm.ticket.qr_url
     # W1 (zone A, the ticket's zone) is closed: the comprehensive W3 is the nearest staffed one
     assert notice.window == Bilingual("3号综合窗口", "Window 3 (comprehensive)")
     assert notice.next_step.render("zh") == "需要帮助请到 3号综合窗口，工作人员会协助您。"
@@ -143,7 +162,9 @@ async def test_paper_out_without_hall_state_sends_to_the_help_desk(
     printer.jammed = True
     await TicketViewModel(ctx).take(catalog.service("SB-CARD"))
     notice = ctx.faults.notice
-    assert notice is not None and notice.kind is FaultKind.PRINTER_FAULT and notice.ticket is not None
+    assert notice is not None
+    assert notice.kind is FaultKind.PRINTER_FAULT
+    assert notice.ticket is not None
     assert notice.next_step == Text("fault.next.help_desk")
 
 
@@ -154,11 +175,14 @@ async def test_check_in_by_qr_and_by_id(
     vm = TicketViewModel(ctx)
     client.appointments["APPT-7731"] = "BDC-REG"
     assert await vm.check_in_qr("OVAPPT:APPT-7731") is TicketPhase.ISSUED
-    assert vm.message == Text("ticket.checkin.done") and vm.ticket is not None and vm.ticket.number == "D001"
+    assert vm.message == Text("ticket.checkin.done")
+    assert vm.ticket is not None
+    assert vm.ticket.number == "D001"
     assert client.check_ins[-1].appointment_code == "APPT-7731"
 
     assert await vm.check_in_qr("WIFI:S:guest;;") is TicketPhase.FAILED
-    assert vm.error == Text("ticket.checkin.bad_qr") and len(client.check_ins) == 1
+    assert vm.error == Text("ticket.checkin.bad_qr")
+    assert len(client.check_ins) == 1
 
     assert await vm.check_in_id() is TicketPhase.FAILED
     assert vm.error == Text("ticket.checkin.needs_identity")
@@ -167,11 +191,13 @@ async def test_check_in_by_qr_and_by_id(
     code = ID_LOOKUP_PREFIX + ident.lookup_hash("demo")
     client.appointments[code] = "GJJ-DRAW"
     assert await vm.check_in_id() is TicketPhase.ISSUED
-    assert client.check_ins[-1].appointment_code == code and ZHANG not in code
+    assert client.check_ins[-1].appointment_code == code
+    assert ZHANG not in code
 
     client.appointments.clear()
     assert await vm.check_in_qr("https://yy.example.gov.cn/a?appt=ZZZZ-1") is TicketPhase.FAILED
-    assert vm.error is not None and vm.error.key == "ticket.error.not_found"
+    assert vm.error is not None
+    assert vm.error.key == "ticket.error.not_found"
 
 
 def test_appointment_qr_formats() -> None:
@@ -185,11 +211,15 @@ def test_appointment_qr_formats() -> None:
 async def test_rating_journey(make_ctx: Callable[..., KioskContext], client: FakeHallClient) -> None:
     vm = RatingViewModel(make_ctx())
     assert [label.render("zh") for _, label, _ in vm.levels] == ["非常满意", "满意", "基本满意", "不满意", "非常不满意"]
-    assert not await vm.submit() and vm.message == Text("rating.scan_ticket")
-    assert not vm.scan_ticket_qr("hello") and vm.message == Text("rating.bad_ticket_qr")
+    assert not await vm.submit()
+    assert vm.message == Text("rating.scan_ticket")
+    assert not vm.scan_ticket_qr("hello")
+    assert vm.message == Text("rating.bad_ticket_qr")
     assert vm.scan_ticket_qr("http://127.0.0.1:8080/t/demo/T-C001?k=secret")
-    assert vm.ticket_id == "T-C001" and vm.phase is RatingPhase.CHOOSING
-    assert not await vm.submit() and vm.message == Text("rating.choose_level")
+    assert vm.ticket_id == "T-C001"
+    assert vm.phase == RatingPhase.CHOOSING.value
+    assert not await vm.submit()
+    assert vm.message == Text("rating.choose_level")
     vm.choose_level(5)
     assert {code for code, _, _ in vm.reasons} == {"fast", "polite", "clear", "one-visit"}
     vm.toggle_reason("fast")
@@ -200,19 +230,26 @@ async def test_rating_journey(make_ctx: Callable[..., KioskContext], client: Fak
     assert await vm.submit()
     (sent,) = client.ratings
     assert (sent.ticket_id, sent.level, sent.reasons) == ("T-C001", 2, ("slow",))
-    assert vm.phase is RatingPhase.DONE and vm.message == Text("rating.follow_up")
+    assert vm.phase is RatingPhase.DONE
+    assert vm.message == Text("rating.follow_up")
 
 
-async def test_rating_without_reasons_and_failure(make_ctx: Callable[..., KioskContext], client: FakeHallClient) -> None:
+async def test_rating_without_reasons_and_failure(
+    make_ctx: Callable[..., KioskContext], client: FakeHallClient
+) -> None:
     vm = RatingViewModel(make_ctx())
     vm.for_ticket("T-1", "W2")
     vm.choose_level(4)
     client.refuse = ErrorCode.UNAVAILABLE
-    assert not await vm.submit() and vm.phase is RatingPhase.FAILED and vm.message == Text("rating.error")
+    assert not await vm.submit()
+    assert vm.phase is RatingPhase.FAILED
+    assert vm.message == Text("rating.error")
     client.refuse = None
-    assert await vm.submit() and vm.message == Text("rating.thanks")
+    assert await vm.submit()
+    assert vm.message == Text("rating.thanks")
     assert client.ratings[0].request_id == client.ratings[1].request_id  # one rating, however many tries
-    assert client.ratings[1].reasons == () and client.ratings[1].window_id == "W2"
+    assert client.ratings[1].reasons == ()
+    assert client.ratings[1].window_id == "W2"
 
 
 def test_ticket_id_from_status_url() -> None:

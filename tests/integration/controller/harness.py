@@ -1,0 +1,57 @@
+"""Helpers for controller tests: an in-process controller and a device-like RPC client on a real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from edge_agent.session import AgentSession, SessionOptions
+from hall_controller.broker import PrivateBroker
+from hall_controller.config import HallConfig, load_hall_config
+from hall_controller.core import ControllerCore
+from hall_controller.service import ControllerService
+from hall_controller.store import Store
+from hall_protocol.devices import Role
+
+ROOT = Path(__file__).resolve().parents[3]
+HALL_TOML = ROOT / "configs/demo/hall.toml"
+
+
+def demo_config() -> HallConfig:
+    return load_hall_config(HALL_TOML)
+
+
+@contextlib.asynccontextmanager
+async def controller(broker: PrivateBroker, db: Path, now: float | None = None) -> AsyncIterator[ControllerService]:
+    import time
+
+    store = await Store.open(db)
+    core = await ControllerCore.restore(demo_config(), store, now=now or time.time())
+    service = ControllerService(core, store, tick_s=0.2)
+    task = asyncio.create_task(service.run(broker.host, broker.port, identifier="test-controller"))
+    try:
+        async with asyncio.timeout(10):
+            await service.ready.wait()
+        yield service
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def device(broker: PrivateBroker, device_id: str, role: Role = Role.KIOSK) -> AsyncIterator[AgentSession]:
+    session = AgentSession(SessionOptions(device_id=device_id, hall="demo", role=role, host=broker.host,
+                                          port=broker.port))
+    task = asyncio.create_task(session.run())
+    try:
+        async with asyncio.timeout(10):
+            await session.connected.wait()
+        yield session
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
