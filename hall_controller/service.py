@@ -146,11 +146,16 @@ class ControllerService:
                 replies.append((request_id, reply))
         if events or replies:
             await self.store.commit_batch(events, now, replies)
-        for item, payload in answers:
-            if item.response_topic:
-                props = publish_properties(correlation=item.correlation) if item.correlation else None
-                await client.publish(item.response_topic, payload, qos=1, properties=props)
-        await self._publish(client, publications)
+        # QoS 1 publishes are pipelined: awaiting each PUBACK in turn would add a broker round trip per message
+        await asyncio.gather(
+            *(
+                client.publish(item.response_topic, payload, qos=1,
+                               properties=publish_properties(correlation=item.correlation) if item.correlation else None)
+                for item, payload in answers
+                if item.response_topic
+            ),
+            self._publish(client, publications),
+        )
         self.handled += len(batch)
 
     async def _ticker(self, client: aiomqtt.Client) -> None:
@@ -164,6 +169,10 @@ class ControllerService:
             await self._publish(client, decision.publications)
 
     async def _publish(self, client: aiomqtt.Client, publications: list[Publication]) -> None:
-        for p in publications:
-            props = publish_properties(expiry_s=p.expiry_s) if p.expiry_s else None
-            await client.publish(p.topic, p.payload, qos=p.qos, retain=p.retain, properties=props)
+        await asyncio.gather(
+            *(
+                client.publish(p.topic, p.payload, qos=p.qos, retain=p.retain,
+                               properties=publish_properties(expiry_s=p.expiry_s) if p.expiry_s else None)
+                for p in publications
+            )
+        )

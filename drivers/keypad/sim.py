@@ -23,7 +23,9 @@ class KeypadSim(SerialKeypad):
     ) -> None:
         self.emulator = emulator if emulator is not None else KeypadEmulator()
         self.heartbeat_interval_s = heartbeat_interval_s
-        self.link: EmulatorLink | None = None
+        # made now, so that keys pressed before anyone listens wait in the link like bytes in a UART buffer
+        self.link: EmulatorLink | None = EmulatorLink(self.emulator)
+        self._fresh = True
         self._plugged = True
         self._beats: asyncio.Task[None] | None = None
         super().__init__(self._connect_sim, address=self.emulator.address, timing=timing, name="keypad-sim")
@@ -73,5 +75,7 @@ class KeypadSim(SerialKeypad):
     def _connect_sim(self) -> ByteLink:
         if not self._plugged:
             raise LinkClosed("simulated keypad is unplugged")
-        self.link = EmulatorLink(self.emulator)
+        if not self._fresh or self.link is None:
+            self.link = EmulatorLink(self.emulator)
+        self._fresh = False
         return self.link
