@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -129,10 +128,13 @@ async def run(devices: int, tickets: int, concurrency: int) -> dict[str, object]
         n_screens = max(1, devices // 10)
         n_kiosks = devices - n_windows - n_screens
         screen_seen: dict[str, float] = {}
+        screen_waiters: dict[str, asyncio.Event] = {}
 
         async def on_screen(message: aiomqtt.Message) -> None:
             event = decode(payload_bytes(message), CallEvent)
             screen_seen.setdefault(event.call.ticket_id, time.perf_counter())
+            if (waiter := screen_waiters.get(event.call.ticket_id)) is not None:
+                waiter.set()
 
         sessions: list[tuple[AgentSession, asyncio.Task[None]]] = []
         for i in range(n_screens):
@@ -174,7 +176,7 @@ async def run(devices: int, tickets: int, concurrency: int) -> dict[str, object]
         call_window_ms: list[float] = []
         call_screen_ms: list[float] = []
         calls = min(len(issued), 500)
-        for c in range(calls // n_windows):
+        for _ in range(calls // n_windows):
             async def cycle(i: int) -> None:
                 nonlocal errors
                 w = windows[i][0]
@@ -185,9 +187,9 @@ async def run(devices: int, tickets: int, concurrency: int) -> dict[str, object]
                     return
                 call_window_ms.append((time.perf_counter() - t) * 1000)
                 tid = r.ticket.ticket_id
-                deadline = time.perf_counter() + 5
-                while tid not in screen_seen and time.perf_counter() < deadline:
-                    await asyncio.sleep(0.0005)
+                if tid not in screen_seen:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(screen_waiters.setdefault(tid, asyncio.Event()).wait(), 5)
                 if tid in screen_seen:
                     call_screen_ms.append((screen_seen[tid] - t) * 1000)
                 else:
@@ -196,7 +198,7 @@ async def run(devices: int, tickets: int, concurrency: int) -> dict[str, object]
                 await win_op(w, f"W{i}", WindowOp.FINISH)
             await asyncio.gather(*(cycle(i) for i in range(n_windows)))
 
-        for s, task in sessions:
+        for _, task in sessions:
             task.cancel()
         for _, task in sessions:
             with contextlib.suppress(asyncio.CancelledError):

@@ -6,6 +6,7 @@ pty master in a thread. Chunks with delays let an emulator split frames across r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -71,10 +72,8 @@ class PtyHost:
         if self._thread.is_alive():
             self._thread.join(2)
         for fd in (self._master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def __enter__(self) -> PtyHost:
         return self.start()

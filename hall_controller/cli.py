@@ -55,7 +55,7 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
         argv += ["--role", args.role]
     if args.scripted:
         argv += ["--scripted"]
-    return main(argv)
+    return int(main(argv))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -67,19 +67,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_selftest(args: argparse.Namespace) -> int:
     from kiosk.selftest import run_selftest_cli
 
-    return run_selftest_cli(Path(args.config), as_json=args.json)
+    return int(run_selftest_cli(Path(args.config), as_json=args.json))
 
 
 def cmd_provision(args: argparse.Namespace) -> int:
     from edge_agent.provision import provision_cli
 
-    return provision_cli(controller=args.controller, code=args.code, out_dir=Path(args.dir))
+    return int(provision_cli(controller=args.controller, code=args.code, out_dir=Path(args.dir)))
 
 
 def cmd_device(args: argparse.Namespace) -> int:
     from hall_controller.devices_cli import device_cli
 
-    return device_cli(args)
+    return int(device_cli(args))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -149,8 +149,12 @@ class ControllerService:
         # QoS 1 publishes are pipelined: awaiting each PUBACK in turn would add a broker round trip per message
         await asyncio.gather(
             *(
-                client.publish(item.response_topic, payload, qos=1,
-                               properties=publish_properties(correlation=item.correlation) if item.correlation else None)
+                client.publish(
+                    item.response_topic,
+                    payload,
+                    qos=1,
+                    properties=publish_properties(correlation=item.correlation) if item.correlation else None,
+                )
                 for item, payload in answers
                 if item.response_topic
             ),

@@ -45,7 +45,7 @@ async def hall(mosquitto: PrivateBroker, tmp_path: Path) -> AsyncIterator[dict[s
         await wait_for_controller(mosquitto, config.hall.id, procs)
         for path in sockets.values():
             async with asyncio.timeout(20):
-                while not Path(path).exists():  # noqa: ASYNC110 - a file appearing has no event to await
+                while not await asyncio.to_thread(Path(path).exists):  # noqa: ASYNC110 - no event for a new file
                     await asyncio.sleep(0.05)
         yield sockets
     finally:

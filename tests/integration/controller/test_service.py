@@ -91,7 +91,9 @@ async def test_replayed_request_returns_the_first_answer_even_after_a_restart(
     assert first.ticket.number != other.ticket.number
 
 
-async def test_illegal_transition_is_a_typed_error_and_changes_nothing(mosquitto: PrivateBroker, tmp_path: Path) -> None:
+async def test_illegal_transition_is_a_typed_error_and_changes_nothing(
+    mosquitto: PrivateBroker, tmp_path: Path
+) -> None:
     async with controller(mosquitto, tmp_path / "hall.db") as service, \
             device(mosquitto, "win-W1", Role.WINDOW_TERMINAL) as win:
         before = service.core.state
@@ -112,10 +114,11 @@ async def test_live_state_equals_the_rebuild_from_the_log(mosquitto: PrivateBrok
             r = await kiosk.request(RpcService.TICKET, IssueTicket(request_id=rid(), service=service_code,
                                                                   source_device="kiosk-1"), 5)
             assert isinstance(r, TicketReply)
-        for op in (WindowOp.LOGIN, WindowOp.OPEN, WindowOp.CALL_NEXT, WindowOp.START, WindowOp.FINISH,
-                   WindowOp.CALL_NEXT, WindowOp.RECALL, WindowOp.RECALL, WindowOp.NO_SHOW, WindowOp.CALL_NEXT, WindowOp.PARK):
-            r = await win.request(RpcService.WINDOW, WindowCommand(request_id=rid(), window_id="W3", op=op,
-                                                                   staff_id="s3"), 5)
+        ops = (WindowOp.LOGIN, WindowOp.OPEN, WindowOp.CALL_NEXT, WindowOp.START, WindowOp.FINISH, WindowOp.CALL_NEXT,
+               WindowOp.RECALL, WindowOp.RECALL, WindowOp.NO_SHOW, WindowOp.CALL_NEXT, WindowOp.PARK)
+        for op in ops:
+            command = WindowCommand(request_id=rid(), window_id="W3", op=op, staff_id="s3")
+            r = await win.request(RpcService.WINDOW, command, 5)
             assert isinstance(r, WindowReply), (op, r)
         live = service.core.state
         stored = await service.store.events_after(0)
