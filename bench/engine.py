@@ -126,7 +126,6 @@ def main() -> None:
         if kind == "call-next":
             call_ns.append(elapsed)
 
-
     total_s = sum(all_ns) / 1e9
     ops_per_s = len(all_ns) / total_s
     call_ns.sort()
@@ -135,7 +134,9 @@ def main() -> None:
     all_ns.sort()
     print(f"mix: {counts}")
     print(f"throughput: {ops_per_s:,.0f} ops/s over {len(all_ns):,} commands (handle only, one core)")
-    print(f"all commands: p50 {all_ns[len(all_ns) // 2] / 1e3:.1f} µs, p99 {all_ns[int(len(all_ns) * 0.99)] / 1e3:.1f} µs")
+    print(
+        f"all commands: p50 {all_ns[len(all_ns) // 2] / 1e3:.1f} µs, p99 {all_ns[int(len(all_ns) * 0.99)] / 1e3:.1f} µs"
+    )
     print(f"call-next: p50 {p50 * 1e3:.1f} µs, p99 {p99 * 1e3:.1f} µs over {len(call_ns):,} calls")
     print(f"waiting at end: {state.waiting_count()}, windows: {len(window_ids)}")
     print(

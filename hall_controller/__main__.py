@@ -15,6 +15,7 @@ from hall_controller.config import load_hall_config
 from hall_controller.core import ControllerCore
 from hall_controller.service import ControllerService
 from hall_controller.store import Store
+from edge_agent.systemd_notify import SystemdNotifier, Watchdog
 from hall_protocol.config_files import ConfigError
 
 log = logging.getLogger("hall_controller")
@@ -32,9 +33,21 @@ async def serve(config_path: str, host: str, port: int, db_path: str) -> None:
         log.info("state restored in %.1f ms", (time.perf_counter() - started) * 1000)
         service = ControllerService(core, store)
         with contextlib.suppress(asyncio.CancelledError):
-            await service.run(host, port)
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(service.run(host, port))
+                tg.create_task(_notify_systemd(service))
     finally:
         await store.close()
+
+
+async def _notify_systemd(service: ControllerService) -> None:
+    """READY=1 once serving; then watchdog pings for as long as the service stays healthy."""
+    notifier = SystemdNotifier.from_env()
+    await service.ready.wait()
+    notifier.ready(f"serving hall {service.hall}")
+    watchdog = Watchdog.from_env(notifier, service.healthy)
+    if watchdog is not None:
+        await watchdog.run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

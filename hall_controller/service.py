@@ -57,6 +57,7 @@ class ControllerService:
         self._queue: asyncio.Queue[_Incoming] = asyncio.Queue()
         self.handled = 0
         self.ready = asyncio.Event()
+        self.last_tick = time.monotonic()
 
     async def run(self, host: str, port: int, *, identifier: str = "hall-controller") -> None:
         """Serve until cancelled, reconnecting to the broker when it goes away."""
@@ -82,6 +83,10 @@ class ControllerService:
             self.ready.clear()
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
+
+    def healthy(self) -> bool:
+        """Connected and the time-driven loop is turning (what the systemd watchdog pings on)."""
+        return self.ready.is_set() and time.monotonic() - self.last_tick < max(10.0, 5 * self.tick_s)
 
     def _accept(self, message: aiomqtt.Message) -> None:
         topic = str(message.topic)
@@ -166,6 +171,7 @@ class ControllerService:
         """Time-driven work: no-show timers, alerts, coalesced hall and display state."""
         while True:
             await asyncio.sleep(self.tick_s)
+            self.last_tick = time.monotonic()
             now = self.clock()
             decision = self.core.on_tick(now)
             if decision.events:

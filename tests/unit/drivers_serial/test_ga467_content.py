@@ -212,3 +212,29 @@ def test_photo_needs_a_decoder() -> None:
     assert decode_photo(record, _PngDecoder()) == b"\x89PNG" + card.photo[:4]
     with pytest.raises(PhotoDecodeError):
         decode_photo(record, _BrokenDecoder())
+
+
+def _answers(emu: object, wire: bytes) -> list[ResponseFrame]:
+    from drivers.idcard.frame import ResponseParser
+
+    parser = ResponseParser()
+    parser.receive_data(b"".join(chunk for _, chunk in emu.receive(wire)))  # type: ignore[attr-defined]
+    out = []
+    while (frame := parser.next_frame()) is not None:
+        out.append(frame)
+    return out
+
+
+def test_emulator_rejects_bad_commands_like_a_reader() -> None:
+    from drivers.idcard.emulator import Ga467Emulator
+    from drivers.idcard.frame import CommandFrame
+
+    emu = Ga467Emulator(card=sample_card())
+    bad = bytearray(Command.FIND_CARD.frame().encode())
+    bad[-1] ^= 0xFF
+    assert _answers(emu, bytes(bad)) == [ResponseFrame(0, 0, 0x10)]
+    assert _answers(emu, CommandFrame(0x77, 0x01).encode()) == [ResponseFrame(0, 0, 0x21)]
+    assert _answers(emu, Command.SELECT_CARD.frame().encode()) == [ResponseFrame(0, 0, 0x81)]  # not found yet
+    assert _answers(emu, Command.READ_TEXT_PHOTO.frame().encode()) == [ResponseFrame(0, 0, 0x41)]
+    assert _answers(emu, Command.FIND_CARD.frame().encode())[0].sw3 == 0x9F
+    assert len(emu.host_errors) == 1

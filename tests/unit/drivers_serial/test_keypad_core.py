@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from drivers.health import HealthState
-from drivers.keypad.core import KeypadCore
+from drivers.keypad.core import KeyEvent, KeypadCore
 from drivers.keypad.emulator import KeypadEmulator
 from drivers.keypad.protocol import Action, FrameType, Key, PadKind, ack_frame, key_frame
 from drivers.led_display.stx_frame import StxParser
@@ -13,8 +15,8 @@ def core(**kw: float) -> KeypadCore:
     return KeypadCore(address=1, now=0.0, **kw)
 
 
-def keys(events: list[object]) -> list[Key]:
-    return [e.key for e in events]  # type: ignore[attr-defined]
+def keys(events: Sequence[KeyEvent]) -> list[Key]:
+    return [e.key for e in events]
 
 
 def test_press_gives_one_event_and_acks_each_frame() -> None:

@@ -109,7 +109,7 @@ def test_numbering_continues_after_rebuild() -> None:
     for _ in range(4):
         h.issue("S1")
     rebuilt = h.rebuilt()
-    state, events = handle(rebuilt, cmd.IssueTicket(request_id="after", service="S1"), h.now)
+    _, events = handle(rebuilt, cmd.IssueTicket(request_id="after", service="S1"), h.now)
     assert events[0].number == "A005"  # type: ignore[union-attr]
     assert rebuilt.seen("r1")
 

@@ -240,49 +240,164 @@ def _cancelled() -> tuple[Hall, str]:
 
 
 ILLEGAL: list[tuple[str, Setup, Callable[[str], Any], ErrorCode]] = [
-    ("login twice", _logged_in, lambda t: cmd.Login(request_id="x", window_id="W1", staff_id="s2"), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "login twice",
+        _logged_in,
+        lambda t: cmd.Login(request_id="x", window_id="W1", staff_id="s2"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("logout nobody", _fresh, lambda t: cmd.Logout(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("logout with ticket", _called, lambda t: cmd.Logout(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("open without login", _fresh, lambda t: cmd.OpenWindow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "open without login",
+        _fresh,
+        lambda t: cmd.OpenWindow(request_id="x", window_id="W1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("open twice", _open, lambda t: cmd.OpenWindow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("close closed", _fresh, lambda t: cmd.CloseWindow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("close with ticket", _called, lambda t: cmd.CloseWindow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "close with ticket",
+        _called,
+        lambda t: cmd.CloseWindow(request_id="x", window_id="W1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("pause closed", _fresh, lambda t: cmd.PauseWindow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("pause twice", _paused, lambda t: cmd.PauseWindow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("resume running", _open, lambda t: cmd.ResumeWindow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("call at closed", _logged_in, lambda t: cmd.CallNext(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "call at closed",
+        _logged_in,
+        lambda t: cmd.CallNext(request_id="x", window_id="W1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("call when paused", _paused, lambda t: cmd.CallNext(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("call with ticket", _called, lambda t: cmd.CallNext(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("call ticket twice", _called, lambda t: cmd.CallTicket(request_id="x", window_id="W1", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
-    ("call finished", _finished, lambda t: cmd.CallTicket(request_id="x", window_id="W1", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
-    ("call unskilled", _fresh, lambda t: cmd.CallTicket(request_id="x", window_id="W2", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "call ticket twice",
+        _called,
+        lambda t: cmd.CallTicket(request_id="x", window_id="W1", ticket_id=t),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "call finished",
+        _finished,
+        lambda t: cmd.CallTicket(request_id="x", window_id="W1", ticket_id=t),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "call unskilled",
+        _fresh,
+        lambda t: cmd.CallTicket(request_id="x", window_id="W2", ticket_id=t),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("recall nothing", _open, lambda t: cmd.Recall(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("recall serving", _serving, lambda t: cmd.Recall(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("start nothing", _open, lambda t: cmd.StartService(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
     ("start twice", _serving, lambda t: cmd.StartService(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("start other ticket", _called, lambda t: cmd.StartService(request_id="x", window_id="W1", ticket_id="other"), ErrorCode.ILLEGAL_TRANSITION),
-    ("finish unstarted", _called, lambda t: cmd.FinishService(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("finish nothing", _finished, lambda t: cmd.FinishService(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("no-show serving", _serving, lambda t: cmd.MarkNoShow(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "start other ticket",
+        _called,
+        lambda t: cmd.StartService(request_id="x", window_id="W1", ticket_id="other"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "finish unstarted",
+        _called,
+        lambda t: cmd.FinishService(request_id="x", window_id="W1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "finish nothing",
+        _finished,
+        lambda t: cmd.FinishService(request_id="x", window_id="W1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "no-show serving",
+        _serving,
+        lambda t: cmd.MarkNoShow(request_id="x", window_id="W1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("park nothing", _open, lambda t: cmd.Park(request_id="x", window_id="W1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("unpark waiting", _open, lambda t: cmd.Unpark(request_id="x", window_id="W1", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
-    ("unpark at busy window", _called, lambda t: cmd.Unpark(request_id="x", window_id="W1", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "unpark waiting",
+        _open,
+        lambda t: cmd.Unpark(request_id="x", window_id="W1", ticket_id=t),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "unpark at busy window",
+        _called,
+        lambda t: cmd.Unpark(request_id="x", window_id="W1", ticket_id=t),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("cancel serving", _serving, lambda t: cmd.CancelTicket(request_id="x", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
-    ("cancel finished", _finished, lambda t: cmd.CancelTicket(request_id="x", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "cancel finished",
+        _finished,
+        lambda t: cmd.CancelTicket(request_id="x", ticket_id=t),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("cancel twice", _cancelled, lambda t: cmd.CancelTicket(request_id="x", ticket_id=t), ErrorCode.ILLEGAL_TRANSITION),
-    ("rate unfinished", _serving, lambda t: cmd.RecordRating(request_id="x", ticket_id=t, level=5), ErrorCode.ILLEGAL_TRANSITION),
-    ("rate twice", _rated, lambda t: cmd.RecordRating(request_id="x", ticket_id=t, level=5), ErrorCode.ILLEGAL_TRANSITION),
-    ("transfer finished", _finished, lambda t: cmd.Transfer(request_id="x", ticket_id=t, target_service="S2"), ErrorCode.ILLEGAL_TRANSITION),
-    ("transfer same service", _fresh, lambda t: cmd.Transfer(request_id="x", ticket_id=t, target_service="S1"), ErrorCode.ILLEGAL_TRANSITION),
-    ("transfer nothing", _open, lambda t: cmd.Transfer(request_id="x", window_id="W1", target_service="S2"), ErrorCode.ILLEGAL_TRANSITION),
+    (
+        "rate unfinished",
+        _serving,
+        lambda t: cmd.RecordRating(request_id="x", ticket_id=t, level=5),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "rate twice",
+        _rated,
+        lambda t: cmd.RecordRating(request_id="x", ticket_id=t, level=5),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "transfer finished",
+        _finished,
+        lambda t: cmd.Transfer(request_id="x", ticket_id=t, target_service="S2"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "transfer same service",
+        _fresh,
+        lambda t: cmd.Transfer(request_id="x", ticket_id=t, target_service="S1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "transfer nothing",
+        _open,
+        lambda t: cmd.Transfer(request_id="x", window_id="W1", target_service="S2"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
     ("transfer unnamed", _fresh, lambda t: cmd.Transfer(request_id="x", target_service="S2"), ErrorCode.MALFORMED),
-    ("transfer to unknown", _fresh, lambda t: cmd.Transfer(request_id="x", ticket_id=t, target_service="NOPE"), ErrorCode.NOT_FOUND),
+    (
+        "transfer to unknown",
+        _fresh,
+        lambda t: cmd.Transfer(request_id="x", ticket_id=t, target_service="NOPE"),
+        ErrorCode.NOT_FOUND,
+    ),
     ("unknown window", _fresh, lambda t: cmd.CallNext(request_id="x", window_id="W9"), ErrorCode.NOT_FOUND),
-    ("unknown ticket", _open, lambda t: cmd.CallTicket(request_id="x", window_id="W1", ticket_id="nope"), ErrorCode.NOT_FOUND),
+    (
+        "unknown ticket",
+        _open,
+        lambda t: cmd.CallTicket(request_id="x", window_id="W1", ticket_id="nope"),
+        ErrorCode.NOT_FOUND,
+    ),
     ("cancel unknown", _fresh, lambda t: cmd.CancelTicket(request_id="x", ticket_id="nope"), ErrorCode.NOT_FOUND),
-    ("rate unknown", _fresh, lambda t: cmd.RecordRating(request_id="x", ticket_id="nope", level=1), ErrorCode.NOT_FOUND),
-    ("login empty staff", _fresh, lambda t: cmd.Login(request_id="x", window_id="W1", staff_id=""), ErrorCode.MALFORMED),
-]  # fmt: skip
+    (
+        "rate unknown",
+        _fresh,
+        lambda t: cmd.RecordRating(request_id="x", ticket_id="nope", level=1),
+        ErrorCode.NOT_FOUND,
+    ),
+    (
+        "login empty staff",
+        _fresh,
+        lambda t: cmd.Login(request_id="x", window_id="W1", staff_id=""),
+        ErrorCode.MALFORMED,
+    ),
+]
 
 
 @pytest.mark.parametrize(("setup", "make", "code"), [c[1:] for c in ILLEGAL], ids=[c[0] for c in ILLEGAL])
@@ -292,6 +407,7 @@ def test_illegal_commands_raise_and_change_nothing(setup: Setup, make: Callable[
     with pytest.raises(EngineError) as err:
         h.do(make(t))
     assert err.value.code is code
-    assert err.value.message and err.value.message_zh
+    assert err.value.message
+    assert err.value.message_zh
     assert h.state is before
     assert not h.state.seen("x")
