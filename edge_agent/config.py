@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -42,10 +43,37 @@ class AgentConfig(ConfigStruct, frozen=True):
     lease_services: tuple[str, ...] = ()
     outbox_max_mib: Annotated[float, msgspec.Meta(gt=0)] = 64.0
     outbox_max_age_h: Annotated[float, msgspec.Meta(gt=0)] = 72.0
+    outbox_alarm_fraction: Annotated[float, msgspec.Meta(gt=0, le=1)] = 0.8
+    """Telemetry raises ``outbox_alarm`` at this fraction of either cap, before anything is refused."""
+    timezone: str = "Asia/Shanghai"
+    """The hall's time zone: offline ticket blocks are valid on the hall's local day only."""
+    lease_check_interval_s: Annotated[float, msgspec.Meta(ge=0.1, le=3600)] = 30.0
+    """How often, while connected, the agent tops its offline ticket blocks up."""
+    reconnect_base_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.5
+    reconnect_cap_s: Annotated[float, msgspec.Meta(gt=0, le=300)] = 30.0
+    """Reconnection delays: full-jitter exponential backoff from base, capped here."""
+    drain_window: Annotated[int, msgspec.Meta(ge=1, le=256)] = 16
+    """Backlog messages in flight at once after a reconnect; live requests are sent outside this window."""
+    ui_command_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 30.0
+    """How long a remote command forwarded to the UI may run (never past the command's own expiry)."""
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"timezone: unknown time zone {self.timezone!r}") from err
+        if self.reconnect_cap_s < self.reconnect_base_s:
+            raise ValueError(
+                f"reconnect_cap_s ({self.reconnect_cap_s}) must be >= reconnect_base_s ({self.reconnect_base_s})"
+            )
 
     @property
     def data_path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def zone_info(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 def load_agent_config(path: str | Path) -> AgentConfig:

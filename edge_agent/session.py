@@ -1,7 +1,10 @@
 """The agent's MQTT v5 session: birth and last will, reconnection with backoff, request/response.
 
 One long-lived task (:meth:`AgentSession.run`) owns the connection; everything else talks to it through
-``request``/``publish`` and the callbacks given at construction.
+``request``/``publish``/``publish_item`` and the callbacks given at construction.
+
+Replies to outbox items carry a correlation made from the item's seq (:func:`outbox_correlation`), so that
+an answer reaches whoever still waits for that item, whichever task sent it, even after a reconnect.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiomqtt
 
 from edge_agent.backoff import Backoff
+from edge_agent.outbox import OutboxItem
 from hall_protocol import topics
-from hall_protocol.codec import decode, encode
+from hall_protocol.codec import SCHEMA_VERSION, decode, encode
 from hall_protocol.devices import DeviceState, Role
 from hall_protocol.errors import ErrorCode, ProtocolError
 from hall_protocol.mqtt import correlation_of, make_client, payload_bytes, publish_properties
@@ -29,6 +34,27 @@ log = logging.getLogger(__name__)
 
 MessageHandler = Callable[[aiomqtt.Message], Awaitable[None]]
 ConnectivityHandler = Callable[[bool], None]
+OutboxReplyHandler = Callable[[int, RpcReply], None]
+
+_OUTBOX_TAG = b"ob"
+
+
+def outbox_correlation(seq: int) -> bytes:
+    return _OUTBOX_TAG + seq.to_bytes(8, "big")
+
+
+def outbox_seq(correlation: bytes | None) -> int | None:
+    """The outbox seq a correlation was made from, or None for any other correlation."""
+    if correlation is None or len(correlation) != 10 or not correlation.startswith(_OUTBOX_TAG):
+        return None
+    return int.from_bytes(correlation[2:], "big")
+
+
+def user_properties(message: aiomqtt.Message) -> dict[str, str]:
+    """MQTT v5 user properties of a received message (later values of a repeated name win)."""
+    props = message.properties
+    pairs = getattr(props, "UserProperty", None) if props is not None else None
+    return {str(k): str(v) for k, v in pairs or ()}
 
 
 @dataclass
@@ -45,6 +71,8 @@ class SessionOptions:
     capabilities: tuple[str, ...] = ()
     extra_subscriptions: tuple[str, ...] = ()
     boot_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    reconnect_base_s: float = 0.5
+    reconnect_cap_s: float = 30.0
 
 
 class AgentSession:
@@ -54,18 +82,22 @@ class AgentSession:
         *,
         on_message: MessageHandler | None = None,
         on_connectivity: ConnectivityHandler | None = None,
+        on_outbox_reply: OutboxReplyHandler | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.o = options
         self._on_message = on_message
         self._on_connectivity = on_connectivity
-        self._backoff = backoff or Backoff()
+        self._on_outbox_reply = on_outbox_reply
+        self._backoff = backoff or Backoff(base=options.reconnect_base_s, cap=options.reconnect_cap_s)
         self._client: aiomqtt.Client | None = None
+        self._lost: asyncio.Future[None] | None = None  # resolved when the current connection ends
         self._pending: dict[bytes, asyncio.Future[RpcReply]] = {}
         self.connected = asyncio.Event()
         self.online_since = time.time()
         self.reply_topic = topics.device_reply(options.hall, options.device_id)
         self.connects = 0
+        self.last_reply_at = 0.0  # monotonic time of the last answer from the hall (any kind)
 
     # -- public API --------------------------------------------------------------------------------
 
@@ -79,8 +111,7 @@ class AgentSession:
         Returns an ErrorReply (never raises) when the hall cannot be reached or does not answer in time.
         """
         request_id = getattr(body, "request_id", "") or ""
-        client = self._client
-        if client is None or not self.online:
+        if self._client is None or not self.online:
             return _unavailable(request_id, "hall unreachable")
         correlation = uuid.uuid4().bytes
         fut: asyncio.Future[RpcReply] = asyncio.get_running_loop().create_future()
@@ -89,7 +120,8 @@ class AgentSession:
             props = publish_properties(
                 response_topic=self.reply_topic, correlation=correlation, expiry_s=max(1, int(timeout))
             )
-            await client.publish(topics.rpc(self.o.hall, service), encode(body), qos=1, properties=props)
+            await self._publish(topics.rpc(self.o.hall, service), encode(body), qos=1, retain=False,
+                                properties=props)
             return await asyncio.wait_for(fut, timeout)
         except (aiomqtt.MqttError, TimeoutError) as err:
             log.warning("request %s to %s failed: %s", request_id, service.value, err)
@@ -98,14 +130,61 @@ class AgentSession:
             self._pending.pop(correlation, None)
 
     async def publish(
-        self, topic: str, payload: bytes, *, qos: int = 1, retain: bool = False, expiry_s: int | None = None
+        self,
+        topic: str,
+        payload: bytes,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        expiry_s: int | None = None,
+        correlation: bytes | None = None,
     ) -> None:
-        """Publish now; raises aiomqtt.MqttError when disconnected (the outbox catches and keeps it)."""
-        client = self._client
-        if client is None or not self.online:
+        """Publish now and wait for the PUBACK (QoS 1); raises aiomqtt.MqttError when disconnected or when
+        the connection is lost before the broker acknowledged."""
+        props = None
+        if expiry_s or correlation is not None:
+            props = publish_properties(expiry_s=expiry_s, correlation=correlation)
+        await self._publish(topic, payload, qos=qos, retain=retain, properties=props)
+
+    async def publish_item(self, item: OutboxItem, *, now: float) -> None:
+        """Publish an outbox item with its seq, lane, key and device id as MQTT v5 user properties (so a
+        receiver can audit the device's sequence), and, for rpc topics, this device's response topic and a
+        correlation that names the seq. Returns on PUBACK; raises aiomqtt.MqttError otherwise."""
+        is_rpc = item.topic.startswith(self._rpc_prefix)
+        props = publish_properties(
+            response_topic=self.reply_topic if is_rpc else None,
+            correlation=outbox_correlation(item.seq) if is_rpc else None,
+            expiry_s=item.expiry_interval(now),
+        )
+        props.UserProperty = [
+            ("device_id", self.o.device_id),
+            ("device_seq", str(item.seq)),
+            ("lane", item.lane.value),
+            ("key", item.key),
+        ]
+        await self._publish(item.topic, item.payload, qos=item.qos, retain=False, properties=props)
+
+    @property
+    def _rpc_prefix(self) -> str:
+        return topics.rpc(self.o.hall, topics.RpcService.TICKET).rsplit("/", 1)[0] + "/"
+
+    async def _publish(self, topic: str, payload: bytes, *, qos: int, retain: bool, properties: Any) -> None:
+        client, lost = self._client, self._lost
+        if client is None or lost is None or lost.done() or not self.online:
             raise aiomqtt.MqttError("not connected")
-        props = publish_properties(expiry_s=expiry_s) if expiry_s else None
-        await client.publish(topic, payload, qos=qos, retain=retain, properties=props)
+        # aiomqtt only notices a lost PUBACK at its own timeout (10 s); the connection's end tells us sooner.
+        publishing = asyncio.ensure_future(
+            client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
+        )
+        try:
+            await asyncio.wait((publishing, lost), return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            publishing.cancel()
+            raise
+        if not publishing.done():
+            publishing.cancel()
+            raise aiomqtt.MqttError("connection lost before PUBACK")
+        publishing.result()
 
     # -- the connection loop ---------------------------------------------------------------------
 
@@ -117,6 +196,7 @@ class AgentSession:
                 online=online,
                 boot_id=self.o.boot_id,
                 software_version=self.o.software_version,
+                schema_version=SCHEMA_VERSION,
                 capabilities=self.o.capabilities,
                 ts=time.time(),
             )
@@ -139,6 +219,7 @@ class AgentSession:
             try:
                 async with client:
                     self._client = client
+                    self._lost = asyncio.get_running_loop().create_future()
                     await client.publish(state_topic, self._birth(True), qos=1, retain=True)
                     await client.subscribe(self.reply_topic, qos=1)
                     await client.subscribe(topics.device_cmd(self.o.hall, self.o.device_id), qos=1)
@@ -154,6 +235,8 @@ class AgentSession:
                 log.warning("broker connection lost: %s", err)
             finally:
                 self._client = None
+                if self._lost is not None and not self._lost.done():
+                    self._lost.set_result(None)
                 self._set_online(False)
                 for fut in self._pending.values():
                     if not fut.done():
@@ -182,7 +265,18 @@ class AgentSession:
 
     async def _dispatch(self, message: aiomqtt.Message) -> None:
         if message.topic.matches(self.reply_topic):
+            self.last_reply_at = time.monotonic()
             correlation = correlation_of(message)
+            seq = outbox_seq(correlation)
+            if seq is not None:
+                try:
+                    answer: RpcReply = decode(payload_bytes(message), RpcReply)
+                except ProtocolError as err:
+                    log.warning("malformed reply to outbox item %d dropped: %s", seq, err)
+                    return
+                if self._on_outbox_reply is not None:
+                    self._on_outbox_reply(seq, answer)
+                return
             fut = self._pending.get(correlation or b"")
             if fut is None or fut.done():
                 log.info("reply with unknown correlation on %s ignored", message.topic)

@@ -7,6 +7,7 @@ from enum import StrEnum
 import msgspec
 
 from hall_protocol.codec import Message
+from hall_protocol.errors import ErrorCode
 from hall_protocol.health import PeripheralHealth
 
 
@@ -69,6 +70,7 @@ class CommandResult(Message, frozen=True, tag="device.command-result"):
     command_id: str
     ok: bool
     detail: str = ""
+    code: ErrorCode | None = None  # why it was refused or failed: expired, unknown-type, malformed, ...
     data: dict[str, str] = msgspec.field(default_factory=dict)
 
 

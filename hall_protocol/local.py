@@ -24,6 +24,7 @@ class PrintDocument(Message, frozen=True, tag="local.print-document"):
     request_id: str
     document_kind: str
     pages: int
+    req: int = 0  # when non-zero the agent answers with Reply(req=..., body=Ack(...))
 
 
 class Request(Message, frozen=True, tag="local.request"):
@@ -46,6 +47,7 @@ class Subscribe(Message, frozen=True, tag="local.subscribe"):
     calls: bool = False
     tickets: bool = False
     hall_state: bool = False
+    commands: bool = False  # this client runs remote commands (restart-ui, self-test, print-test-page)
 
 
 class Connectivity(Message, frozen=True, tag="local.connectivity"):
@@ -74,8 +76,26 @@ class Hello(Message, frozen=True, tag="local.hello"):
     hall: str
 
 
-ToAgent = Request | Subscribe | HealthReport
-ToUi = Reply | Event | Connectivity | Hello
+class LocalCommand(Message, frozen=True, tag="local.command"):
+    """Agent → UI: run an allow-listed remote command; answer with LocalCommandResult before expires_at."""
+
+    command_id: str
+    name: str  # a hall_protocol.devices.CommandName value the UI runs: restart-ui, self-test, print-test-page
+    expires_at: float
+    args: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+class LocalCommandResult(Message, frozen=True, tag="local.command-result"):
+    """UI → agent: the outcome of a LocalCommand."""
+
+    command_id: str
+    ok: bool
+    detail: str = ""
+    data: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+ToAgent = Request | Subscribe | HealthReport | PrintDocument | LocalCommandResult
+ToUi = Reply | Event | Connectivity | Hello | LocalCommand
 
 
 class LineFramer:
@@ -116,11 +136,11 @@ def frame(msg: Message) -> bytes:
     return msgspec.json.encode(msg) + b"\n"
 
 
-def decode_to_agent(data: bytes) -> Request | Subscribe | HealthReport:
-    result: Request | Subscribe | HealthReport = decode(data, ToAgent)
+def decode_to_agent(data: bytes) -> Request | Subscribe | HealthReport | PrintDocument | LocalCommandResult:
+    result: Request | Subscribe | HealthReport | PrintDocument | LocalCommandResult = decode(data, ToAgent)
     return result
 
 
-def decode_to_ui(data: bytes) -> Reply | Event | Connectivity | Hello:
-    result: Reply | Event | Connectivity | Hello = decode(data, ToUi)
+def decode_to_ui(data: bytes) -> Reply | Event | Connectivity | Hello | LocalCommand:
+    result: Reply | Event | Connectivity | Hello | LocalCommand = decode(data, ToUi)
     return result

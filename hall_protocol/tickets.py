@@ -166,6 +166,9 @@ class WindowReply(Message, frozen=True, tag="window.reply"):
 
 class Ack(Message, frozen=True, tag="ack"):
     request_id: str
+    queued: bool = False  # set by a device's agent: stored, sent when the hall is reachable again
+    message_zh: str = ""
+    message_en: str = ""
 
 
 class LeaseGranted(Message, frozen=True, tag="lease.granted"):

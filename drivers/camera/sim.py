@@ -26,9 +26,9 @@ import segno
 from PIL import Image
 
 from drivers.camera.config import SimCameraConfig, SimFaultConfig
-from drivers.camera.errors import CameraAbsent, CameraFault, CameraNotStarted
+from drivers.camera.errors import CameraAbsent, CameraError, CameraFault, CameraNotStarted
 from drivers.camera.frames import Frame, LatestFrame, Pixels, as_rgb_pixels
-from drivers.camera.health_rules import streaming_health
+from drivers.camera.health_rules import health_for_error, streaming_health
 from drivers.health import PeripheralHealth
 
 log = logging.getLogger(__name__)
@@ -109,8 +109,10 @@ class SimCamera:
         self._mailbox = LatestFrame(stall_timeout=stall_timeout)
         self._task: asyncio.Task[None] | None = None
         self._started_at: float | None = None
+        self._open_error: CameraError | None = None
         self._seq = 0
         self.ticks = 0
+        self._script_ends: dict[str, int] = {}
         self.stalled = False
         self.vanished = False
         self.blanked = False
@@ -157,11 +159,18 @@ class SimCamera:
         if self._task is not None:
             return
         if self.vanished:
-            raise CameraAbsent(f"{self.name} is not connected")
+            self._open_error = CameraAbsent(f"{self.name} is not connected")
+            raise self._open_error
         if not self._pixels:
-            self._pixels = await asyncio.to_thread(self._load)
+            try:
+                self._pixels = await asyncio.to_thread(self._load)
+            except CameraError as err:
+                self._open_error = err
+                raise
+        self._open_error = None
         self._mailbox.reset()
         self.ticks = 0
+        self._script_ends.clear()
         self._started_at = time.monotonic()
         self._task = asyncio.create_task(self._produce(), name=f"{self.name}-producer")
 
@@ -188,6 +197,8 @@ class SimCamera:
             self._mailbox.fail(CameraNotStarted(f"{self.name} was closed"))
 
     async def health(self) -> PeripheralHealth:
+        if self._open_error is not None:
+            return health_for_error(self._open_error)
         return streaming_health(self._mailbox, started_at=self._started_at, now=time.monotonic())
 
     # -- internals ----------------------------------------------------------------------------------
@@ -201,24 +212,25 @@ class SimCamera:
         return [as_rgb_pixels(im) for im in images]
 
     def _apply_script(self, tick: int) -> None:
-        loop = asyncio.get_running_loop()
+        # Ends are counted in ticks, not timers, so a script plays out the same on a busy machine.
+        if self._script_ends.get("stall") == tick:
+            self.resume()
+        if self._script_ends.get("blank") == tick:
+            self.blank(False)
         for fault in self._faults:
             if fault.at_frame != tick:
                 continue
             log.info("%s: scripted fault %s at tick %d", self.name, fault.kind, tick)
-            later = fault.frames * self._interval
+            if fault.frames:
+                self._script_ends[fault.kind] = tick + fault.frames
             if fault.kind == "stall":
                 self.stall()
-                if fault.frames:
-                    loop.call_later(later, self.resume)
             elif fault.kind == "blank":
                 self.blank(True)
-                if fault.frames:
-                    loop.call_later(later, self.blank, False)
             else:
                 self.vanish()
-                if fault.frames:
-                    loop.call_later(later, self.reappear)
+                if fault.frames:  # the producer is gone, so the way back is a timer
+                    asyncio.get_running_loop().call_later(fault.frames * self._interval, self.reappear)
 
     async def _produce(self) -> None:
         loop = asyncio.get_running_loop()

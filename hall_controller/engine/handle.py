@@ -3,7 +3,7 @@
 Pure and deterministic: the result depends only on the arguments. A refused command raises
 :class:`EngineError` and changes nothing. A command whose ``request_id`` was already handled returns the
 same state and no events (the service answers it with the reply it stored the first time).
-The first command of a new local day is preceded by a ``DayStarted`` event.
+The first command of a new local day that changes anything is preceded by a ``DayStarted`` event.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def handle(state: EngineState, command: cmd.Command, now: float) -> tuple[Engine
         _fail(ErrorCode.MALFORMED, "request_id must not be empty", "请求缺少编号")
     if state.seen(rid):
         return state, []
+    original = state
     events: list[ev.Event] = []
     if now >= state.day_end:
         day = local_date(now, state.config.hall.timezone)
@@ -40,6 +41,8 @@ def handle(state: EngineState, command: cmd.Command, now: float) -> tuple[Engine
         events.append(rollover)
         state = apply(state, rollover)
     decided = _HANDLERS[type(command)](state, command, now)
+    if not decided:  # a no-op (a sweep with nothing to do) changes nothing, not even the day
+        return original, []
     for e in decided:
         state = apply(state, e)
     events.extend(decided)

@@ -27,22 +27,22 @@ HALL = ROOT / "configs/demo/hall.toml"
 
 
 @pytest.fixture
-async def hall(mosquitto: PrivateBroker, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
+async def hall(private_mosquitto: PrivateBroker, tmp_path: Path) -> AsyncIterator[dict[str, str]]:
     config = load_hall_config(HALL)
     procs = Processes(tmp_path)
     py = sys.executable
     procs.start("controller", [py, "-m", "hall_controller", "--config", str(HALL),
-                               "--broker", f"127.0.0.1:{mosquitto.port}", "--db", str(tmp_path / "hall.db")])
+                               "--broker", f"127.0.0.1:{private_mosquitto.port}", "--db", str(tmp_path / "hall.db")])
     devices = [DeviceSpec("kiosk-1", Role.KIOSK, "A"), DeviceSpec("screen-1", Role.HALL_SCREEN, "A"),
                DeviceSpec("win-W1", Role.WINDOW_TERMINAL, "A")]
     sockets = {}
     for d in devices:
         cfg = tmp_path / f"agent-{d.device_id}.toml"
-        cfg.write_text(agent_config_text(d, config.hall.id, mosquitto.port, tmp_path))
+        cfg.write_text(agent_config_text(d, config.hall.id, private_mosquitto.port, tmp_path))
         procs.start(d.device_id, [py, "-m", "edge_agent", "--config", str(cfg)])
         sockets[d.device_id] = str(tmp_path / f"{d.device_id}.sock")
     try:
-        await wait_for_controller(mosquitto, config.hall.id, procs)
+        await wait_for_controller(private_mosquitto, config.hall.id, procs)
         for path in sockets.values():
             async with asyncio.timeout(20):
                 while not await asyncio.to_thread(Path(path).exists):  # noqa: ASYNC110 - no event for a new file

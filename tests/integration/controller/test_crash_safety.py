@@ -44,8 +44,9 @@ def start_controller(broker: PrivateBroker, db: Path, log: Path) -> subprocess.P
 
 
 async def test_kill_9_at_random_moments_loses_and_duplicates_nothing(
-    mosquitto: PrivateBroker, tmp_path: Path
+    private_mosquitto: PrivateBroker, tmp_path: Path
 ) -> None:
+    mosquitto = private_mosquitto
     db, log = tmp_path / "hall.db", tmp_path / "controller.log"
     rng = random.Random(20261122)
     proc = start_controller(mosquitto, db, log)

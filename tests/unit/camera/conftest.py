@@ -1,0 +1,65 @@
+"""Pictures for the camera tests, made at run time: QR codes from segno, distorted with Pillow."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+import segno
+from PIL import Image, ImageFilter
+
+Picture = Callable[..., Image.Image]
+
+
+def qr_image(text: str, *, scale: int = 6, border: int = 4, micro: bool = False) -> Image.Image:
+    buf = io.BytesIO()
+    segno.make(text, error="m", micro=micro).save(buf, kind="png", scale=scale, border=border)
+    buf.seek(0)
+    return Image.open(buf).convert("RGB")
+
+
+def scene(
+    texts: list[str] | str,
+    *,
+    size: tuple[int, int] = (640, 480),
+    scale: int = 5,
+    rotate: float = 0.0,
+    shrink: float = 1.0,
+    noise: float = 0.0,
+    blur: float = 0.0,
+    contrast: float = 1.0,
+    seed: int = 1,
+) -> Image.Image:
+    """One camera picture holding the codes side by side, distorted as a phone in a hand would be."""
+    texts = [texts] if isinstance(texts, str) else texts
+    canvas = Image.new("RGB", size, (200, 196, 188))
+    x = 20
+    for text in texts:
+        code = qr_image(text, scale=scale)
+        if shrink != 1.0:
+            code = code.resize((int(code.width * shrink), int(code.height * shrink)), Image.Resampling.BILINEAR)
+        if rotate:
+            code = code.rotate(rotate, expand=True, fillcolor=(255, 255, 255), resample=Image.Resampling.BICUBIC)
+        canvas.paste(code, (x, max(0, (size[1] - code.height) // 2)))
+        x += code.width + 20
+    if contrast != 1.0:
+        pixels = np.asarray(canvas, dtype=np.float32)
+        canvas = Image.fromarray(np.clip(128 + (pixels - 128) * contrast, 0, 255).astype(np.uint8))
+    if blur:
+        canvas = canvas.filter(ImageFilter.GaussianBlur(blur))
+    if noise:
+        rng = np.random.default_rng(seed)
+        pixels = np.asarray(canvas, dtype=np.float32) + rng.normal(0, noise, (size[1], size[0], 3))
+        canvas = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    return canvas
+
+
+def empty_scene(size: tuple[int, int] = (640, 480)) -> Image.Image:
+    return Image.new("RGB", size, (200, 196, 188))
+
+
+@pytest.fixture
+def picture() -> Picture:
+    return scene
