@@ -1,4 +1,4 @@
-"""``python -m edge_agent --config agent.toml``."""
+"""``python -m edge_agent --config agent.toml``: runs until SIGTERM (systemd stop), then stops cleanly."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"configuration error:\n{err}", file=sys.stderr)
         return 2
-    asyncio.run(serve(Agent(config)))
+    asyncio.run(serve(Agent(config, config_path=args.config)))
     return 0
 
 

@@ -1,6 +1,9 @@
 """The agent's Unix socket for the device UI: requests in, replies and hall events out.
 
-The UI never holds network credentials; it speaks hall_protocol.local to this socket only.
+The UI never holds network credentials; it speaks hall_protocol.local to this socket only. Besides requests
+(tickets, check-in, ratings, window commands, print records) and peripheral health coming in, the agent
+pushes hall events, connectivity, and remote commands (``LocalCommand``) to a UI that subscribed with
+``commands=True``; the UI answers those with ``LocalCommandResult``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from hall_protocol.local import (
     HealthReport,
     Hello,
     LineFramer,
+    LocalCommand,
+    LocalCommandResult,
+    PrintDocument,
     Reply,
     Request,
     Subscribe,
@@ -34,6 +40,7 @@ from hall_protocol.tickets import RpcReply, RpcRequest
 log = logging.getLogger(__name__)
 
 RequestHandler = Callable[[RpcRequest, float], Awaitable[RpcReply]]
+PrintHandler = Callable[[PrintDocument, float], Awaitable[RpcReply]]
 
 
 @dataclass(eq=False)
@@ -44,14 +51,46 @@ class _Client:
 
 
 class LocalServer:
-    def __init__(self, path: str, hello: Hello, on_request: RequestHandler) -> None:
+    def __init__(
+        self, path: str, hello: Hello, on_request: RequestHandler, *, on_print: PrintHandler | None = None,
+        print_timeout_s: float = 5.0,
+    ) -> None:
         self.path = path
         self._hello = hello
         self._on_request = on_request
+        self._on_print = on_print
+        self._print_timeout_s = print_timeout_s
         self._clients: set[_Client] = set()
         self._server: asyncio.Server | None = None
         self.peripherals: dict[str, PeripheralHealth] = {}
+        self.health_reported_at = 0.0
         self._connectivity = Connectivity(online=False, since=time.time())
+        self._commands: dict[str, asyncio.Future[LocalCommandResult]] = {}
+
+    @property
+    def listening(self) -> bool:
+        return self._server is not None and self._server.is_serving()
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    async def run_ui_command(self, command: LocalCommand, timeout: float) -> LocalCommandResult | None:
+        """Send a remote command to the UI that runs commands and wait for its result; None when no such UI
+        is connected or it did not answer within ``timeout``."""
+        target = next((c for c in self._clients if c.subscription.commands), None)
+        if target is None:
+            return None
+        fut: asyncio.Future[LocalCommandResult] = asyncio.get_running_loop().create_future()
+        self._commands[command.command_id] = fut
+        try:
+            await self._send(target, command)
+            return await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            log.warning("the UI did not answer command %s within %.1f s", command.command_id, timeout)
+            return None
+        finally:
+            self._commands.pop(command.command_id, None)
 
     async def start(self) -> None:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +110,10 @@ class LocalServer:
             os.unlink(self.path)
 
     def set_connectivity(self, online: bool, outbox_depth: int = 0) -> None:
-        self._connectivity = Connectivity(online=online, since=time.time(), outbox_depth=outbox_depth)
+        if self._connectivity.online == online and self._connectivity.outbox_depth == outbox_depth:
+            return
+        since = time.time() if self._connectivity.online != online else self._connectivity.since
+        self._connectivity = Connectivity(online=online, since=since, outbox_depth=outbox_depth)
         for c in list(self._clients):
             self._spawn_send(c, self._connectivity)
 
@@ -130,6 +172,17 @@ class LocalServer:
                         client.subscription = msg
                     elif isinstance(msg, HealthReport):
                         self.peripherals.update(msg.peripherals)
+                        self.health_reported_at = time.time()
+                    elif isinstance(msg, PrintDocument):
+                        t = asyncio.create_task(self._answer_print(client, msg))
+                        tasks.add(t)
+                        t.add_done_callback(tasks.discard)
+                    elif isinstance(msg, LocalCommandResult):
+                        fut = self._commands.get(msg.command_id)
+                        if fut is not None and not fut.done():
+                            fut.set_result(msg)
+                        else:
+                            log.info("late or unknown command result %s ignored", msg.command_id)
         except ConnectionError:
             pass
         finally:
@@ -141,6 +194,14 @@ class LocalServer:
     async def _answer(self, client: _Client, request: Request) -> None:
         reply = await self._on_request(request.body, request.timeout_s)
         await self._send(client, Reply(req=request.req, body=reply))
+
+    async def _answer_print(self, client: _Client, doc: PrintDocument) -> None:
+        if self._on_print is None:
+            log.info("print record %s ignored: no handler", doc.request_id)
+            return
+        reply = await self._on_print(doc, self._print_timeout_s)
+        if doc.req:
+            await self._send(client, Reply(req=doc.req, body=reply))
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -30,6 +30,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiomqtt
@@ -40,12 +41,11 @@ from edge_agent.outbox import Lane, Outbox, OutboxError, OutboxFull, OutboxItem
 from edge_agent.session import AgentSession
 from hall_protocol import topics
 from hall_protocol.codec import decode, encode
-from hall_protocol.errors import ErrorCode, ProtocolError
+from hall_protocol.errors import ErrorCode
 from hall_protocol.local import PrintDocument
 from hall_protocol.tickets import (
     Ack,
     CancelTicket,
-    CheckIn,
     ErrorReply,
     IssueTicket,
     LeaseGranted,
@@ -56,8 +56,8 @@ from hall_protocol.tickets import (
     SubmitRating,
     TicketReply,
     TicketState,
+    TicketStatus,
     TicketView,
-    WindowCommand,
     service_for,
 )
 
@@ -197,12 +197,13 @@ class Forwarder:
         self.clock = clock
         self.peek_batch = max(peek_batch, window)
         self._claimed: set[int] = set()
+        self._acked: set[int] = set()  # removed since the drain's last read: its read-ahead may still hold them
         self._waiters: dict[int, list[asyncio.Future[RpcReply]]] = {}
         self._wake = asyncio.Event()
         self._restart = False  # a send failed: throw the read-ahead away so order is kept
         self._answering = True  # False after a live request timed out while connected, until any answer
         self._recent: OrderedDict[str, TicketReply] = OrderedDict()
-        self._sends: set[asyncio.Task[None]] = set()
+        self._sends: set[asyncio.Task[Any]] = set()
         self.sent = 0
         self.refused_later: list[tuple[int, ErrorReply]] = []  # backlog answered with an error (last 100)
 
@@ -235,7 +236,8 @@ class Forwarder:
 
     async def submit(self, body: RpcRequest, timeout: float) -> RpcReply:
         """Answer one UI request (never raises for hall or storage trouble: an ErrorReply says what)."""
-        if isinstance(body, LeaseRequest | _ReadOnly):
+        # Read-only queries and lease requests change nothing worth keeping: straight to the controller.
+        if isinstance(body, LeaseRequest | TicketStatus):
             return await self.session.request(service_for(body), body, timeout)
         return await self._submit(body, topics.rpc(self.hall, service_for(body)), timeout)
 
@@ -339,7 +341,7 @@ class Forwarder:
     # -- sending ----------------------------------------------------------------------------------
 
     def _claim(self, item: OutboxItem) -> bool:
-        if item.seq in self._claimed:
+        if item.seq in self._claimed or item.seq in self._acked:
             return False
         self._claimed.add(item.seq)
         return True
@@ -366,6 +368,7 @@ class Forwarder:
         self.sent += 1
         try:
             await self.outbox.ack(item.seq)
+            self._acked.add(item.seq)
         except OutboxError as err:
             # The broker has it; a leftover row is sent again later and the controller answers the replay.
             log.error("seq %d delivered but not removed from the outbox: %s", item.seq, err)
@@ -394,6 +397,7 @@ class Forwarder:
                     continue
                 if not ahead:
                     self._wake.clear()
+                    self._acked.clear()
                     batch = await self.outbox.peek(self.peek_batch, now=self.clock(), exclude=self._claimed)
                     if not batch:
                         with contextlib.suppress(TimeoutError):
@@ -419,29 +423,5 @@ class Forwarder:
             slots.release()
 
 
-class _ReadOnlyMarker:
-    pass
-
-
-# TicketStatus changes nothing: it goes straight to the controller, never through the outbox.
-from hall_protocol.tickets import TicketStatus as _ReadOnly  # noqa: E402
-
-
 def _queued(request_id: str) -> Ack:
     return Ack(request_id=request_id, queued=True, message_zh=QUEUED_MESSAGE_ZH, message_en=QUEUED_MESSAGE_EN)
-
-
-__all__ = [
-    "PROVISIONAL_MESSAGE_EN",
-    "PROVISIONAL_MESSAGE_ZH",
-    "QUEUED_MESSAGE_EN",
-    "QUEUED_MESSAGE_ZH",
-    "CheckIn",
-    "Forwarder",
-    "OfflineTickets",
-    "ProtocolError",
-    "WindowCommand",
-    "hall_day",
-    "provisional_reply",
-    "unavailable",
-]

@@ -25,6 +25,7 @@ from hall_controller.engine.views import (
     ticket_view,
     window_state,
 )
+from hall_controller.engine.wire import command_from_request, lease_granted
 from hall_controller.publications import Publication
 from hall_controller.store import Store
 from hall_protocol import topics
@@ -32,19 +33,15 @@ from hall_protocol.codec import encode
 from hall_protocol.errors import ErrorCode
 from hall_protocol.tickets import (
     Ack,
-    CancelTicket,
     CheckIn,
     ErrorReply,
     IssueTicket,
-    LeaseGranted,
     LeaseRequest,
     RpcReply,
     RpcRequest,
-    SubmitRating,
     TicketReply,
     TicketStatus,
     WindowCommand,
-    WindowOp,
     WindowReply,
 )
 
@@ -61,69 +58,6 @@ class Decision:
     events: list[bytes] = field(default_factory=list)
     publications: list[Publication] = field(default_factory=list)
     remember: bool = True  # store the answer for replays (read-only queries need not)
-
-
-def _window_command(w: WindowCommand) -> cmd.Command:
-    rid, wid, tid = w.request_id, w.window_id, w.ticket_id
-    match w.op:
-        case WindowOp.LOGIN:
-            return cmd.Login(request_id=rid, window_id=wid, staff_id=w.staff_id or "")
-        case WindowOp.LOGOUT:
-            return cmd.Logout(request_id=rid, window_id=wid)
-        case WindowOp.OPEN:
-            return cmd.OpenWindow(request_id=rid, window_id=wid)
-        case WindowOp.CLOSE:
-            return cmd.CloseWindow(request_id=rid, window_id=wid)
-        case WindowOp.PAUSE:
-            return cmd.PauseWindow(request_id=rid, window_id=wid, reason=w.reason)
-        case WindowOp.RESUME:
-            return cmd.ResumeWindow(request_id=rid, window_id=wid)
-        case WindowOp.CALL_NEXT:
-            return cmd.CallNext(request_id=rid, window_id=wid)
-        case WindowOp.CALL_TICKET:
-            return cmd.CallTicket(request_id=rid, window_id=wid, ticket_id=tid or "", reason=w.reason)
-        case WindowOp.RECALL:
-            return cmd.Recall(request_id=rid, window_id=wid, ticket_id=tid)
-        case WindowOp.START:
-            return cmd.StartService(request_id=rid, window_id=wid, ticket_id=tid)
-        case WindowOp.FINISH:
-            return cmd.FinishService(request_id=rid, window_id=wid, ticket_id=tid)
-        case WindowOp.NO_SHOW:
-            return cmd.MarkNoShow(request_id=rid, window_id=wid, ticket_id=tid)
-        case WindowOp.TRANSFER:
-            return cmd.Transfer(request_id=rid, target_service=w.target_service or "", window_id=wid,
-                                ticket_id=tid, reason=w.reason)
-        case WindowOp.PARK:
-            return cmd.Park(request_id=rid, window_id=wid, ticket_id=tid, reason=w.reason)
-        case WindowOp.UNPARK:
-            return cmd.Unpark(request_id=rid, window_id=wid, ticket_id=tid or "")
-
-
-def to_command(request: RpcRequest, source: str) -> cmd.Command | None:
-    """The engine command for a wire request; None for read-only queries."""
-    match request:
-        case IssueTicket():
-            return cmd.IssueTicket(
-                request_id=request.request_id, service=request.service, source_device=request.source_device,
-                priority=request.priority, steps=request.steps, provisional=request.provisional,
-                masked_name=request.masked_name, lang=request.lang,
-            )
-        case CheckIn():
-            return cmd.CheckIn(request_id=request.request_id, appointment_id=request.appointment_code,
-                               source_device=request.source_device)
-        case CancelTicket():
-            return cmd.CancelTicket(request_id=request.request_id, ticket_id=request.ticket_id, reason=request.reason)
-        case WindowCommand():
-            return _window_command(request)
-        case SubmitRating():
-            return cmd.RecordRating(request_id=request.request_id, ticket_id=request.ticket_id,
-                                    level=request.level, reasons=request.reasons)
-        case LeaseRequest():
-            return cmd.LeaseBlock(request_id=request.request_id, device_id=request.device_id,
-                                  service=request.service, size=request.size)
-        case TicketStatus():
-            return None
-
 
 
 class ControllerCore:
@@ -151,22 +85,16 @@ class ControllerCore:
         return self._replies.get(request_id)
 
     def on_request(self, request: RpcRequest, source: str, now: float) -> Decision:
-        command = to_command(request, source)
         request_id = getattr(request, "request_id", "")
-        if command is None:
-            assert isinstance(request, TicketStatus)
+        if isinstance(request, TicketStatus):
             return self._status(request, now)
         try:
+            command = command_from_request(request)
+            assert command is not None
             state, events = handle(self.state, command, now)
         except EngineError as err:
             return Decision(
                 ErrorReply(request_id=request_id, code=err.code, message=err.message, message_zh=err.message_zh),
-                remember=False,
-            )
-        except (KeyError, ValueError) as err:
-            return Decision(
-                ErrorReply(request_id=request_id, code=ErrorCode.NOT_FOUND, message=str(err),
-                           message_zh="找不到对应的业务、窗口或号码。"),
                 remember=False,
             )
         self.state = state
@@ -191,9 +119,7 @@ class ControllerCore:
         base = self.config.hall.status_base_url
         rid = getattr(request, "request_id", "")
         if isinstance(request, LeaseRequest):
-            lease = next(e for e in events if isinstance(e, ev.BlockLeased))
-            return LeaseGranted(request_id=rid, lease_id=lease.lease_id, service=lease.service, day=lease.day,
-                                prefix=lease.prefix, first=lease.first, last=lease.last)
+            return lease_granted(rid, next(e for e in events if isinstance(e, ev.BlockLeased)))
         if isinstance(request, WindowCommand):
             w = self.state.windows[request.window_id]
             tid = w.current or request.ticket_id

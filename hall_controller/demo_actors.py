@@ -64,6 +64,7 @@ async def citizens(
     services = [s.code for s in config.services if not s.kiosk_capable]
     priorities = [Priority.NORMAL] * 8 + [Priority.GREEN, Priority.VIP]
     async with AgentLink(socket_path) as link:
+        await link.wait_online(30)
         while not stop.is_set():
             try:
                 await asyncio.wait_for(stop.wait(), rng.expovariate(rate_per_min / 60.0))
@@ -90,6 +91,7 @@ async def staff(
     """One member of staff: log in, open, then call, start and finish for as long as the demo runs."""
     expected = {s.code: s.expected_service_min * 60 for s in config.services}
     async with AgentLink(socket_path) as link:
+        await link.wait_online(30)
 
         async def op(o: WindowOp, *, ticket_id: str | None = None, staff_id: str | None = None) -> WindowReply | None:
             reply = await link.request(
@@ -134,6 +136,7 @@ async def hall_screen(socket_path: str, tally: Tally, stop: asyncio.Event) -> No
                 tally.screen_ids.add(event.call.ticket_id)
 
     async with AgentLink(socket_path, subscribe=Subscribe(calls=True, hall_state=True)) as link:
+        await link.wait_online(30)
         reader = asyncio.create_task(count(link))
         await stop.wait()
         reader.cancel()

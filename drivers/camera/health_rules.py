@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from drivers.camera.errors import CameraAbsent, CameraBackendMissing, CameraError, CameraStalled
+from drivers.camera.errors import (
+    CameraAbsent,
+    CameraBackendMissing,
+    CameraError,
+    CameraNotStarted,
+    CameraStalled,
+)
 from drivers.camera.frames import LatestFrame, mean_brightness
 from drivers.health import HealthState, PeripheralHealth
 
@@ -35,7 +41,7 @@ def streaming_health(
 
     A source that has just started is given one stall timeout to deliver its first frame.
     """
-    if mailbox.error is not None:
+    if mailbox.error is not None and not isinstance(mailbox.error, CameraNotStarted):
         return health_for_error(mailbox.error)
     if started_at is None:
         return PeripheralHealth(state=HealthState.ABSENT, reasons=(CAMERA_ABSENT,), detail="not started")

@@ -40,10 +40,14 @@ class OpenCvCamera(ThreadedFrameSource):
         fps: float | None = None,
         fourcc: str = "",
         stall_timeout: float = 2.0,
+        presence: Path | None = None,
         name: str | None = None,
     ) -> None:
+        """``presence``: a path whose disappearance means the source is gone (the device node, the file);
+        failed reads are then reported as ``CameraAbsent`` instead of waiting for the stall timeout."""
         super().__init__(stall_timeout=stall_timeout)
         self._source = source
+        self._presence = presence
         self._api = api_preference
         self._width, self._height, self._fps, self._fourcc = width, height, fps, fourcc
         self._cap: Any = None
@@ -65,6 +69,8 @@ class OpenCvCamera(ThreadedFrameSource):
             cap.set(cv2.CAP_PROP_FPS, self._fps)
         # A one-frame driver queue: a scanner wants the newest picture, not one from half a second ago.
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        # Where the backend honours it, bound a read on a dead source so close() stays prompt.
+        cap.set(cv2.CAP_PROP_READ_TIMEOUT_MSEC, 1000)
         self._cap = cap
         log.info(
             "%s: opened at %dx%d, %.0f fps",
@@ -90,6 +96,9 @@ class OpenCvCamera(ThreadedFrameSource):
         if cap is not None:
             cap.release()
 
+    def _vanished(self) -> bool:
+        return self._presence is not None and not self._presence.exists()
+
 
 class V4l2Camera(OpenCvCamera):
     """A V4L2 device (USB/UVC or built-in) through OpenCV's V4L2 backend.
@@ -108,6 +117,7 @@ class V4l2Camera(OpenCvCamera):
             fps=config.fps,
             fourcc=config.fourcc,
             stall_timeout=config.stall_timeout,
+            presence=self.device_path,
             name=f"v4l2 camera {self.device_path}",
         )
 
@@ -116,6 +126,3 @@ class V4l2Camera(OpenCvCamera):
             raise CameraAbsent(f"{self.device_path} does not exist (camera unplugged, or a wrong path)")
         self._api = import_cv2().CAP_V4L2
         super()._open_blocking()
-
-    def _vanished(self) -> bool:
-        return not self.device_path.exists()

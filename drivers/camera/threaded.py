@@ -61,8 +61,9 @@ class ThreadedFrameSource:
     # -- FrameSource --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             return
+        self._thread = None  # a capture thread that ended (device vanished) is reopened from scratch
         try:
             await asyncio.to_thread(self._open_blocking)
         except CameraError as err:

@@ -1,7 +1,32 @@
 """The hall's queue engine: a sans-IO, event-sourced core.
 
-``handle(state, command, now) -> (state, events)`` decides; ``apply(state, event) -> state`` derives.
-Both are pure: no I/O, no clock, no randomness. Rebuild: ``fold(EngineState.initial(config, t0), log)``.
+``handle(state, command, now) -> (state, events)`` checks a command and decides its events;
+``apply(state, event) -> state`` derives the state from them. Both are pure: no I/O, no clock, no
+randomness (``now`` is epoch seconds). ``handle`` is literally ``fold(apply)`` over the events it returns,
+so rebuilding from the log, ``fold(EngineState.initial(config, t0), log)``, gives the live state (``==``).
+
+Rules the service relies on:
+
+- Idempotency: every command carries ``request_id``. ``state.seen(request_id)`` is true once a command
+  with that id produced events (ids of the current and the previous local day are kept); handling it
+  again returns the same state object and no events, and the service answers with the reply it stored.
+  A refused command (``EngineError``) and a no-op (``SweepCalls`` with nothing due) are not remembered.
+- Day rollover: the first state-changing command of a new local day (hall time zone) is preceded by a
+  ``DayStarted`` event, which drops the previous day's tickets, counters, leases and learned service
+  times. Ticket ids are ``{YYYY-MM-DD}-{number}``, numbers ``{prefix}{n:03d}`` per prefix and day.
+- Call order: see ``selection.py`` (deadline = order time + class bound; overdue first; skill tiers).
+- No-show: allowed after ``calling.recall_limit`` recalls or ``calling.grace_s`` since the call;
+  ``SweepCalls`` does it automatically when both hold. With ``recycle_no_show`` the first no-show goes
+  back to the queue behind those waiting at that moment; the second is final.
+- Transfer: the ticket waits at once in the target service, keeping its order time; the wire reports the
+  transfer as state ``transferred`` (``ticket_event``) but the engine's ticket state is ``waiting``.
+- Park: a ticket at a window (called or in service) is set aside; ``Unpark`` resumes it in service at any
+  free window that has the skill; parked time is not counted as service time.
+- Offline tickets: ``LeaseBlock`` reserves numbers (cap checked then); ``IssueTicket(provisional=...)``
+  merges one with its printed number and its arrival clamped to [lease granted, now], even past the cap.
+- Appointments: ``RegisterAppointment`` then ``CheckIn`` from ``appointments.checkin_early_min`` before
+  to ``checkin_late_min`` after the slot (CLOSED before, EXPIRED after); early arrivals are ordered from
+  the slot start, class ``appointment``.
 """
 
 from hall_controller.engine.alerts import Alert, AlertKind, alerts

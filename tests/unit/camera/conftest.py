@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Callable
 
@@ -9,6 +10,8 @@ import numpy as np
 import pytest
 import segno
 from PIL import Image, ImageFilter
+
+from drivers.camera import CameraError, Frame, FrameSource, QrScanner, ScannedCode
 
 Picture = Callable[..., Image.Image]
 
@@ -51,8 +54,8 @@ def scene(
         canvas = canvas.filter(ImageFilter.GaussianBlur(blur))
     if noise:
         rng = np.random.default_rng(seed)
-        pixels = np.asarray(canvas, dtype=np.float32) + rng.normal(0, noise, (size[1], size[0], 3))
-        canvas = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+        noisy = np.asarray(canvas, dtype=np.float64) + rng.normal(0, noise, (size[1], size[0], 3))
+        canvas = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
     return canvas
 
 
@@ -63,3 +66,24 @@ def empty_scene(size: tuple[int, int] = (640, 480)) -> Image.Image:
 @pytest.fixture
 def picture() -> Picture:
     return scene
+
+
+async def read_until_error(source: FrameSource, timeout: float = 10.0) -> tuple[list[Frame], CameraError]:
+    """Every frame a source gives until it raises; the error is returned for the test to check."""
+    frames: list[Frame] = []
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                frames.append(await source.frame())
+            except CameraError as err:
+                return frames, err
+
+
+async def scan_until_error(scanner: QrScanner, timeout: float = 10.0) -> tuple[list[ScannedCode], CameraError]:
+    codes: list[ScannedCode] = []
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                codes += await scanner.next_codes()
+            except CameraError as err:
+                return codes, err

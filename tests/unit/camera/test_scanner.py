@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
+import zxingcpp
 from PIL import Image
 
 from drivers.camera import (
@@ -15,6 +17,7 @@ from drivers.camera import (
     CameraStalled,
     EidCode,
     PayloadRules,
+    QrPayloadError,
     QrScanner,
     ScannedCode,
     SimCameraConfig,
@@ -28,7 +31,7 @@ from drivers.camera import (
 from drivers.camera.sim import SimCamera
 from hall_protocol.urls import ticket_status_url
 
-from .conftest import empty_scene, qr_image, scene
+from .conftest import empty_scene, qr_image, scan_until_error, scene
 
 BASE = "http://127.0.0.1:8080"
 RULES = PayloadRules(hall="demo", status_base_url=BASE, eid_issuers=SIMULATED_EID_ISSUERS)
@@ -95,8 +98,6 @@ async def test_chinese_text_round_trip_is_unknown() -> None:
 async def test_a_mangled_appointment_code_is_read_but_rejected() -> None:
     mangled = APPT[:-1] + ("0" if APPT[-1] != "0" else "1")
     code = await scan_one([scene(mangled)])
-    from drivers.camera import QrPayloadError
-
     with pytest.raises(QrPayloadError) as caught:
         parse_payload(code.text, RULES)
     assert caught.value.field == "check"
@@ -132,14 +133,11 @@ async def test_code_held_for_many_frames_is_reported_once_per_presentation() -> 
     camera = SimCamera(images, fps=fps, stall_timeout=0.4, loop=False)
     await camera.start()
     scanner = QrScanner(camera, forget_after=0.3)
-    seen: list[ScannedCode] = []
     try:
-        with pytest.raises(CameraStalled):  # the end of a non-looping sequence
-            async with asyncio.timeout(10):
-                async for code in scanner:
-                    seen.append(code)
+        seen, error = await scan_until_error(scanner)
     finally:
         await camera.close()
+    assert isinstance(error, CameraStalled)  # the end of a non-looping sequence
     assert [c.text for c in seen] == [APPT, APPT, "other"]
     assert seen[1].ts - seen[0].ts >= gap / fps
     assert scanner.frames_decoded > len(seen)
@@ -174,13 +172,17 @@ async def test_sim_config_of_generated_codes_round_trip() -> None:
 
 def test_decode_image_still_and_formats() -> None:
     assert [c.text for c in decode_image(qr_image(APPT))] == [APPT]
-    micro = qr_image("12345", micro=True)
-    assert decode_image(micro) == []  # Micro QR is not asked for by default
-    assert [c.format for c in decode_image(micro, formats=("MicroQRCode",))] == ["MicroQRCode"]
+    # zxing-cpp's "QRCode" is the family: Micro QR codes are read too
+    assert [c.format for c in decode_image(qr_image("12345", micro=True))] == ["MicroQRCode"]
+    matrix = Image.fromarray(
+        np.asarray(zxingcpp.create_barcode("HELLO", zxingcpp.BarcodeFormat.DataMatrix).to_image(scale=6))
+    ).convert("RGB")
+    assert decode_image(matrix) == []  # not asked for by default
+    assert [c.text for c in decode_image(matrix, formats=("DataMatrix",))] == ["HELLO"]
     with pytest.raises(ValueError, match="NotAFormat"):
-        decode_image(micro, formats=("NotAFormat",))
+        decode_image(matrix, formats=("NotAFormat",))
     with pytest.raises(ValueError, match="at least one"):
-        decode_image(micro, formats=())
+        decode_image(matrix, formats=())
 
 
 def test_scanned_code_repr_hides_the_text() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,8 @@ from drivers.camera import (
 from drivers.camera.sim import SimCamera
 from drivers.health import HealthState
 
+from .conftest import read_until_error
+
 FPS = 40.0
 STALL = 0.25
 
@@ -42,9 +45,9 @@ async def started(cam: SimCamera) -> SimCamera:
 
 
 @pytest.fixture
-async def cam() -> SimCamera:
+async def cam() -> AsyncIterator[SimCamera]:
     camera = await started(SimCamera([gradient(), solid(120)], fps=FPS, stall_timeout=STALL))
-    yield camera  # type: ignore[misc]
+    yield camera
     await camera.close()
 
 
@@ -146,12 +149,11 @@ async def test_blank_frames_are_black_and_make_health_dark(cam: SimCamera) -> No
 async def test_without_looping_the_end_of_the_images_is_a_stall() -> None:
     camera = await started(SimCamera([solid(90), solid(91)], fps=FPS, stall_timeout=STALL, loop=False))
     try:
-        assert (await camera.frame()).pixels[0, 0, 0] in (90, 91)
-        with pytest.raises(CameraStalled):
-            while True:
-                await camera.frame()
+        frames, error = await read_until_error(camera)
     finally:
         await camera.close()
+    assert [int(f.pixels[0, 0, 0]) for f in frames] == [90, 91]
+    assert isinstance(error, CameraStalled)
 
 
 async def test_scripted_faults_from_config() -> None:
@@ -166,12 +168,10 @@ async def test_scripted_faults_from_config() -> None:
     camera = open_camera(config)
     assert isinstance(camera, SimCamera)
     await camera.start()
-    seen: list[tuple[int, float, bool]] = []
-    with pytest.raises(CameraAbsent):
-        while True:
-            f = await camera.frame()
-            seen.append((f.seq, f.ts, bool(f.pixels.any())))
+    frames, error = await read_until_error(camera)
     await camera.close()
+    assert isinstance(error, CameraAbsent)
+    seen = [(f.seq, f.ts, bool(f.pixels.any())) for f in frames]
     assert camera.ticks == 15
     blanks = [seq for seq, _, lit in seen if not lit]
     assert blanks == [3, 4]
@@ -187,11 +187,10 @@ async def test_folder_source_in_name_order(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("not an image")
     camera = open_camera(SimCameraConfig(folder=str(tmp_path), fps=FPS, loop=False, stall_timeout=STALL))
     await camera.start()
-    values = []
-    with pytest.raises(CameraStalled):
-        while True:
-            values.append(int((await camera.frame()).pixels[0, 0, 0]))
+    frames, error = await read_until_error(camera)
     await camera.close()
+    assert isinstance(error, CameraStalled)
+    values = [int(f.pixels[0, 0, 0]) for f in frames]
     assert values[:2] == [10, 20]
     assert abs(values[2] - 30) <= 2  # JPEG
 
