@@ -11,11 +11,11 @@ import sys
 import time
 from collections.abc import Sequence
 
+from edge_agent.systemd_notify import SystemdNotifier, Watchdog
 from hall_controller.config import load_hall_config
 from hall_controller.core import ControllerCore
 from hall_controller.service import ControllerService
 from hall_controller.store import Store
-from edge_agent.systemd_notify import SystemdNotifier, Watchdog
 from hall_protocol.config_files import ConfigError
 
 log = logging.getLogger("hall_controller")

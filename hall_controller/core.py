@@ -13,6 +13,7 @@ import msgspec
 from hall_controller.config import HallConfig
 from hall_controller.engine import commands as cmd
 from hall_controller.engine import events as ev
+from hall_controller.engine.alerts import alerts
 from hall_controller.engine.apply import fold
 from hall_controller.engine.errors import EngineError
 from hall_controller.engine.handle import handle
@@ -31,6 +32,7 @@ from hall_controller.store import Store
 from hall_protocol import topics
 from hall_protocol.codec import encode
 from hall_protocol.errors import ErrorCode
+from hall_protocol.hall import AlertView, HallAlerts
 from hall_protocol.tickets import (
     Ack,
     CheckIn,
@@ -68,6 +70,7 @@ class ControllerCore:
         self._replies: OrderedDict[str, bytes] = OrderedDict(replies or {})
         self._dirty_zones: set[str] = {z.id for z in self.config.zones}
         self._seq = 0
+        self._alert_keys: tuple[tuple[str, str | None, str | None, str | None], ...] | None = None
         self.devices: dict[str, dict[str, bytes]] = {}
 
     @classmethod
@@ -158,6 +161,16 @@ class ControllerCore:
                                    encode(display_message(self.state, zone, now, self._seq)), retain=True))
         self._dirty_zones.clear()
         return out
+
+    def alert_publication(self, now: float) -> Publication | None:
+        """The retained alerts, when they changed since the last publication."""
+        current = tuple(AlertView(**msgspec.structs.asdict(a)) for a in alerts(self.state, now))
+        keys = tuple((a.kind, a.service, a.window_id, a.ticket_id) for a in current)
+        if keys == self._alert_keys:
+            return None
+        self._alert_keys = keys
+        return Publication(topics.hall_alerts(self.hall_id),
+                           encode(HallAlerts(hall=self.hall_id, ts=now, alerts=current)), retain=True)
 
     def on_tick(self, now: float) -> Decision:
         """No-show sweeps and the day rollover happen here, then coalesced retained state is refreshed."""

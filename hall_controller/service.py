@@ -34,6 +34,7 @@ from hall_protocol.tickets import ErrorReply, RpcRequest
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+ALERT_INTERVAL_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ class ControllerService:
 
     async def _ticker(self, client: aiomqtt.Client) -> None:
         """Time-driven work: no-show timers, alerts, coalesced hall and display state."""
+        next_alerts = 0.0
         while True:
             await asyncio.sleep(self.tick_s)
             self.last_tick = time.monotonic()
@@ -176,7 +178,12 @@ class ControllerService:
             decision = self.core.on_tick(now)
             if decision.events:
                 await self.store.commit_batch(decision.events, now, [])
-            await self._publish(client, decision.publications)
+            publications = decision.publications
+            if now >= next_alerts:  # alerts scan every waiting ticket: every few seconds is enough
+                next_alerts = now + ALERT_INTERVAL_S
+                if (alert := self.core.alert_publication(now)) is not None:
+                    publications = [*publications, alert]
+            await self._publish(client, publications)
 
     async def _publish(self, client: aiomqtt.Client, publications: list[Publication]) -> None:
         await asyncio.gather(

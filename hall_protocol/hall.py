@@ -71,3 +71,23 @@ class TicketEvent(Message, frozen=True, tag="event.ticket"):
     window_id: str | None = None
     position: int = 0
     est_wait_s: int = 0
+
+
+class AlertView(msgspec.Struct, frozen=True, kw_only=True):
+    kind: str  # ticket-over-target, queue-over-threshold, window-idle, service-overrun
+    since: float
+    value: float
+    limit: float
+    message_zh: str
+    message_en: str
+    service: str | None = None
+    window_id: str | None = None
+    ticket_id: str | None = None
+
+
+class HallAlerts(Message, frozen=True, tag="hall.alerts"):
+    """Every efficiency alert (效能监管) that holds now; retained, replaced as a whole."""
+
+    hall: str
+    ts: float
+    alerts: tuple[AlertView, ...] = ()

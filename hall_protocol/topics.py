@@ -69,6 +69,11 @@ def hall_state(hall: str) -> str:
     return f"{_base(hall)}/hall/state"
 
 
+def hall_alerts(hall: str) -> str:
+    """Retained efficiency alerts (效能监管) for the console."""
+    return f"{_base(hall)}/hall/alerts"
+
+
 def display(hall: str, zone: str) -> str:
     """Retained per-zone display content, so a reconnecting screen renders at once."""
     return f"{_base(hall)}/display/{check_id(zone, 'zone')}"
@@ -128,8 +133,8 @@ def parse(topic: str) -> ParsedTopic:
         return ParsedTopic(hall, kind, rest[0], rest[1])
     if kind == "rpc" and len(rest) == 1 and rest[0] in RpcService.__members__.values():
         return ParsedTopic(hall, kind, rest[0], "")
-    if kind == "hall" and rest == ["state"]:
-        return ParsedTopic(hall, kind, "state", "")
+    if kind == "hall" and rest in (["state"], ["alerts"]):
+        return ParsedTopic(hall, kind, rest[0], "")
     if kind == "display" and len(rest) == 1:
         return ParsedTopic(hall, kind, rest[0], "")
     if kind == "events" and len(rest) == 1 and rest[0] in ("calls", "tickets"):

@@ -119,7 +119,9 @@ class LatestFrame:
         deadline = time.monotonic() + self.stall_timeout
         while True:
             if self.error is not None:
-                raise self.error
+                # The same instance is raised to every reader; drop the last raise's traceback so it
+                # does not grow with each call.
+                raise self.error.with_traceback(None)
             frame = self.latest
             if frame is not None and taken_after is not None:
                 if frame.ts >= taken_after:

@@ -27,7 +27,7 @@ from drivers.camera import (
 )
 from drivers.camera.opencv import OpenCvCamera, import_cv2
 from drivers.health import HealthState
-from tests.unit.camera.conftest import empty_scene, read_until_error, scene
+from tests.unit.camera.pictures import empty_scene, read_until_error, scene
 
 pytestmark = pytest.mark.integration
 

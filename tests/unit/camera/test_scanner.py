@@ -31,7 +31,7 @@ from drivers.camera import (
 from drivers.camera.sim import SimCamera
 from hall_protocol.urls import ticket_status_url
 
-from .conftest import empty_scene, qr_image, scan_until_error, scene
+from .pictures import empty_scene, qr_image, scan_until_error, scene
 
 BASE = "http://127.0.0.1:8080"
 RULES = PayloadRules(hall="demo", status_base_url=BASE, eid_issuers=SIMULATED_EID_ISSUERS)

@@ -24,7 +24,7 @@ from drivers.camera import (
 from drivers.camera.sim import SimCamera
 from drivers.health import HealthState
 
-from .conftest import read_until_error
+from .pictures import read_until_error
 
 FPS = 40.0
 STALL = 0.25

@@ -1,19 +1,16 @@
-"""Pictures for the camera tests, made at run time: QR codes from segno, distorted with Pillow."""
+"""Helpers for the camera tests: pictures made at run time (QR codes from segno, distorted with Pillow)
+and loops that read a source until it fails."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
 
 import numpy as np
-import pytest
 import segno
 from PIL import Image, ImageFilter
 
 from drivers.camera import CameraError, Frame, FrameSource, QrScanner, ScannedCode
-
-Picture = Callable[..., Image.Image]
 
 
 def qr_image(text: str, *, scale: int = 6, border: int = 4, micro: bool = False) -> Image.Image:
@@ -61,11 +58,6 @@ def scene(
 
 def empty_scene(size: tuple[int, int] = (640, 480)) -> Image.Image:
     return Image.new("RGB", size, (200, 196, 188))
-
-
-@pytest.fixture
-def picture() -> Picture:
-    return scene
 
 
 async def read_until_error(source: FrameSource, timeout: float = 10.0) -> tuple[list[Frame], CameraError]:
