@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiomqtt
 import httpx
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from edge_agent.config import AgentConfig, load_agent_config
@@ -99,10 +100,11 @@ def _answer(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ProvisionError("the controller's answer is not a JSON object", "控制器返回了无法识别的内容。")
     if response.status_code >= 400:
-        err = body.get("error") if isinstance(body.get("error"), dict) else {}
+        found = body.get("error")
+        detail: dict[str, Any] = found if isinstance(found, dict) else {}
         raise ProvisionError(
-            f"the controller refused ({response.status_code}): {err.get('message', 'unknown error')}",
-            str(err.get("message_zh") or "控制器拒绝了接入请求。"),
+            f"the controller refused ({response.status_code}): {detail.get('message', 'unknown error')}",
+            str(detail.get("message_zh") or "控制器拒绝了接入请求。"),
         )
     return body
 
@@ -111,7 +113,7 @@ async def _fetch_ca(controller: str, code: EnrollmentCode) -> x509.Certificate:
     # Unverified on purpose: we do not know the hall CA yet. The answer is trusted only if it matches the
     # pin that came with the code, and nothing secret is sent on this connection.
     try:
-        async with httpx.AsyncClient(verify=False, timeout=TIMEOUT_S) as client:  # noqa: S501
+        async with httpx.AsyncClient(verify=False, timeout=TIMEOUT_S) as client:
             body = _answer(await client.get(f"{controller}/api/v1/ca"))
     except httpx.HTTPError as err:
         raise _fail_http(err, controller) from err
@@ -132,7 +134,7 @@ def _check_cert(cert_pem: str, ca: x509.Certificate, key_public: bytes, device_i
     try:
         cert = x509.load_pem_x509_certificate(cert_pem.encode())
         cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, Exception) as err:
+    except (ValueError, TypeError, InvalidSignature) as err:
         raise ProvisionError(f"the signed certificate does not verify against the hall CA: {err}",
                              "控制器签发的证书无法通过校验，已停止接入。") from err
     spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -159,6 +161,35 @@ def agent_toml(config: dict[str, Any]) -> str:
     ]
     return "# Written by `onevisit provision`; the identity files beside it are 0600.\n" + "\n".join(top) + \
         "\n" + "".join(tables) + "\n"
+
+
+def _store_identity(out_dir: Path, agent: dict[str, Any], key: bytes, cert: bytes, ca: bytes, password: str,
+                    data_dir: str | None, socket_path: str | None) -> tuple[IdentityPaths, AgentConfig]:
+    paths = IdentityPaths(out_dir.absolute())
+    broker = dict(agent.get("broker") or {})
+    broker.update(ca_file=str(paths.ca), cert_file=str(paths.cert), key_file=str(paths.key),
+                  password_file=str(paths.password), tls=True)
+    config_dict: dict[str, Any] = {k: v for k, v in agent.items() if k != "broker"}
+    if data_dir is not None:
+        config_dict["data_dir"] = data_dir
+    if socket_path is not None:
+        config_dict["socket_path"] = socket_path
+    config_dict["broker"] = broker
+    # Write to a staging name, validate, then move into place: a bad answer never replaces a good identity.
+    staging = paths.directory / ".agent.toml.new"
+    write_private(staging, agent_toml(config_dict).encode())
+    try:
+        config = load_agent_config(staging)
+    except ConfigError as err:
+        staging.unlink(missing_ok=True)
+        raise ProvisionError(f"the controller's device configuration is invalid: {err}",
+                             "控制器返回的设备配置无效。") from err
+    write_private(paths.key, key)
+    write_private(paths.cert, cert)
+    write_private(paths.ca, ca)
+    write_private(paths.password, password.encode() + b"\n")
+    staging.replace(paths.config)
+    return paths, config
 
 
 async def broker_selftest(config: AgentConfig, password: str, selftest: SelfTest | None = None,
@@ -224,31 +255,10 @@ async def provision(
     if not isinstance(agent, dict) or not password or agent.get("device_id") != device_id:
         raise ProvisionError("the controller's answer lacks the device configuration", "控制器未返回设备配置。")
 
-    paths = IdentityPaths(out_dir.resolve())
-    broker = dict(agent.get("broker") or {})
-    broker.update(ca_file=str(paths.ca), cert_file=str(paths.cert), key_file=str(paths.key),
-                  password_file=str(paths.password), tls=True)
-    config_dict: dict[str, Any] = {k: v for k, v in agent.items() if k != "broker"}
-    if data_dir is not None:
-        config_dict["data_dir"] = data_dir
-    if socket_path is not None:
-        config_dict["socket_path"] = socket_path
-    config_dict["broker"] = broker
-
-    # Write to a staging name, validate, then move into place: a bad answer never replaces a good identity.
-    staging = paths.directory / ".agent.toml.new"
-    write_private(staging, agent_toml(config_dict).encode())
-    try:
-        config = load_agent_config(staging)
-    except ConfigError as err:
-        staging.unlink(missing_ok=True)
-        raise ProvisionError(f"the controller's device configuration is invalid: {err}",
-                             "控制器返回的设备配置无效。") from err
-    write_private(paths.key, key_pem(key))
-    write_private(paths.cert, cert.public_bytes(serialization.Encoding.PEM))
-    write_private(paths.ca, ca_pem)
-    write_private(paths.password, password.encode() + b"\n")
-    staging.replace(paths.config)
+    paths, config = await asyncio.to_thread(
+        _store_identity, out_dir, agent, key_pem(key), cert.public_bytes(serialization.Encoding.PEM), ca_pem,
+        password, data_dir, socket_path,
+    )
     log.info("device %s enrolled; identity stored in %s", device_id, paths.directory)
 
     report = None

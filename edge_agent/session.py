@@ -216,6 +216,8 @@ class AgentSession:
                 password=self.o.password,
                 tls_context=self.o.tls_context,
             )
+            # The outbox drain keeps a window of publishes in flight on purpose; aiomqtt warns above 10.
+            client.pending_calls_threshold = 256
             try:
                 async with client:
                     self._client = client

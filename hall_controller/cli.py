@@ -147,18 +147,32 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--kind", default=None, help="force the kind (hall, agent, kiosk, catalog, guide)")
     v.set_defaults(func=cmd_validate)
 
-    dv = sub.add_parser("device", help="manage device slots", description="Create, list and retire device slots.")
+    dv = sub.add_parser("device", help="manage device slots",
+                        description="Set up enrolment, create, list and retire device slots.")
     dsub = dv.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    init = dsub.add_parser("init", help="set up the hall CA, server certificate and broker files (once)")
+    init.add_argument("--hall", required=True, help="hall id (as in hall.toml)")
+    init.add_argument("--broker-host", default="127.0.0.1", help="the broker's address as devices reach it")
+    init.add_argument("--server-host", action="append", help="more names for the server certificate")
+    init.add_argument("--dynsec-file", default="", help="write the broker's initial dynamic-security.json here")
     add = dsub.add_parser("add", help="create a device slot and print its one-time code")
-    add.add_argument("--role", required=True)
+    add.add_argument("--role", required=True, choices=["kiosk", "hall-screen", "window-display", "evaluator",
+                                                       "window-terminal"])
     add.add_argument("--zone", required=True)
     add.add_argument("--name", required=True)
-    dsub.add_parser("list", help="list devices and their state")
+    code = dsub.add_parser("code", help="a new one-time code for a slot (lost code or replacement device)")
+    code.add_argument("device_id")
+    lst = dsub.add_parser("list", help="list devices and their state")
     ret = dsub.add_parser("retire", help="retire a device and revoke its credentials")
     ret.add_argument("device_id")
-    for x in (add, ret):
-        x.add_argument("--db", default="/var/lib/onevisit/hall.db")
-    dsub.choices["list"].add_argument("--db", default="/var/lib/onevisit/hall.db")
+    ret.add_argument("--broker", default="127.0.0.1:1883", help="the broker's loopback admin listener")
+    ret.add_argument("--broker-pidfile", default="/run/mosquitto/mosquitto.pid", help="SIGHUP it to re-read the CRL")
+    for x in (add, code):
+        x.add_argument("--controller", default="https://127.0.0.1:8443", help="enrolment API URL for the link")
+        x.add_argument("--ttl", type=float, default=15.0, help="minutes the code stays valid (default 15)")
+    for x in (init, add, code, lst, ret):
+        x.add_argument("--db", default="/var/lib/onevisit/hall.db", help="the controller's SQLite database")
+        x.add_argument("--state-dir", default="/var/lib/onevisit/enrollment", help="hall CA and secrets")
     dv.set_defaults(func=cmd_device)
     return p
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import io
 import json
 import logging
 import os
@@ -32,7 +31,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import segno
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hall_controller.enrollment.errors import BadRequest, EnrollmentError, TooManyAttempts
+from hall_controller.enrollment.qr import qr_png_data_url
 from hall_controller.enrollment.service import MANAGER_TOKEN, EnrollmentService, IssuedCode
 from hall_protocol.errors import ErrorCode, OneVisitError
 
@@ -69,10 +68,6 @@ def load_manager_token(path: Path | None = None, env: dict[str, str] | None = No
     if len(token) < 16:
         raise TokenError(f"{path}: the manager token is too short (16 characters at least)")
     return token
-
-
-def qr_png_data_url(text: str) -> str:
-    return str(segno.make(text, error="m").png_data_uri(scale=6, border=2))
 
 
 def _error(err: EnrollmentError) -> JSONResponse:
@@ -235,10 +230,3 @@ async def serve_enrollment_api(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
         sock.close()
-
-
-def terminal_qr(text: str) -> str:
-    """The QR as text for a terminal (two modules per character line, with a quiet zone)."""
-    out = io.StringIO()
-    segno.make(text, error="m").terminal(out=out, compact=True, border=2)
-    return out.getvalue()

@@ -13,7 +13,7 @@ from enum import StrEnum
 ROOT = "ov"
 TOPIC_VERSION = "v1"
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class RpcService(StrEnum):
@@ -27,7 +27,7 @@ class RpcService(StrEnum):
 
 
 def check_id(value: str, what: str = "id") -> str:
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise ValueError(f"{what} {value!r} must be 1-64 characters of A-Z a-z 0-9 _ -")
     return value
 

@@ -111,6 +111,12 @@ class HallCA:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
     @property
+    def hall(self) -> str:
+        """The hall this CA belongs to (its subject's OU)."""
+        units = self.cert.subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
+        return str(units[0].value) if units else ""
+
+    @property
     def pin(self) -> str:
         """What every one-time code carries so the device can recognise this CA."""
         return cert_pin(self.cert)
@@ -133,6 +139,14 @@ class HallCA:
         return ca
 
     @classmethod
+    def open(cls, directory: Path) -> HallCA:
+        """Open an existing CA (never creates one: a new CA would not match the pins of codes already out)."""
+        if not (directory / "ca.key").exists():
+            raise CaError(f"no hall CA in {directory}: run `onevisit device init` first",
+                          f"{directory} 中没有大厅 CA，请先运行 onevisit device init。")
+        return cls._load(directory)
+
+    @classmethod
     def _load(cls, directory: Path) -> HallCA:
         try:
             key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
@@ -150,6 +164,7 @@ class HallCA:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "OneVisit"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, hall),
             x509.NameAttribute(NameOID.COMMON_NAME, f"OneVisit hall {hall} CA"),
         ])
         cert = (

@@ -207,8 +207,8 @@ class DeviceRegistry:
             status = next_status(rec.status, SlotEvent.NEW_CODE)
             db.execute("UPDATE enrollment_codes SET cancelled_at = ? WHERE device_id = ? AND used_at IS NULL "
                        "AND cancelled_at IS NULL", (now, device_id))
-            db.execute("INSERT INTO enrollment_codes (code_hash, device_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                       (code_hash, device_id, now, now + ttl_s))
+            db.execute("INSERT INTO enrollment_codes (code_hash, device_id, created_at, expires_at) "
+                       "VALUES (?, ?, ?, ?)", (code_hash, device_id, now, now + ttl_s))
             db.execute("UPDATE enrollment_devices SET status = ? WHERE device_id = ?", (status.value, device_id))
             return now + ttl_s
 

@@ -16,7 +16,7 @@ import secrets
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -169,11 +169,17 @@ class EnrollmentService:
 
     @classmethod
     def open(cls, settings: EnrollmentSettings, *, reload_broker: Callable[[], None] | None = None,
-             dynsec_file: Path | None = None) -> EnrollmentService:
-        ca = init_state(settings, dynsec_file)
+             dynsec_file: Path | None = None, create: bool = True) -> EnrollmentService:
+        """The controller opens with ``create=True`` (first start sets the hall up, see :func:`init_state`);
+        the ``onevisit device`` command with ``create=False``, so a wrong ``--state-dir`` is an error
+        instead of a second CA."""
+        ca = init_state(settings, dynsec_file) if create else HallCA.open(settings.ca_dir)
+        if not settings.hall:
+            settings = replace(settings, hall=ca.hall)
+        admin_secret = settings.state_dir / ADMIN_SECRET
         admin = dynsec.BrokerAdmin(
             settings.admin_host, settings.admin_port,
-            password=(settings.state_dir / ADMIN_SECRET).read_text().strip(),
+            password=admin_secret.read_text().strip() if admin_secret.exists() else "",
         )
         return cls(settings, DeviceRegistry(settings.db_path), ca, admin, reload_broker)
 

@@ -57,8 +57,8 @@ class AgentConnection:
     ) -> None:
         self.path = path
         self._subscribe = subscribe
-        self._on_state = on_state
-        self._on_event = on_event
+        self.on_state = on_state
+        self.on_event = on_event
         self._backoff = (backoff_initial_s, backoff_max_s)
         self._hello_timeout_s = hello_timeout_s
         self.link: _ObservedLink | None = None
@@ -126,7 +126,7 @@ class AgentConnection:
     async def _forward_events(self, link: AgentLink) -> None:
         async for event in link.events():
             try:
-                self._on_event(event)
+                self.on_event(event)
             except Exception:  # a screen that fails to render one event must not stop the feed
                 log.exception("hall event %s not handled", type(event).__name__)
 
@@ -144,6 +144,6 @@ class AgentConnection:
         if state != self.state:
             self.state = state
             try:
-                self._on_state(state)
+                self.on_state(state)
             except Exception:
                 log.exception("connectivity listener failed")

@@ -139,7 +139,7 @@ async def test_code_held_for_many_frames_is_reported_once_per_presentation() -> 
         await camera.close()
     assert isinstance(error, CameraStalled)  # the end of a non-looping sequence
     assert [c.text for c in seen] == [APPT, APPT, "other"]
-    assert seen[1].ts - seen[0].ts >= gap / fps
+    assert seen[1].ts - seen[0].ts > 0.3  # the second report is a new presentation, not a repeat
     assert scanner.frames_decoded > len(seen)
 
 

@@ -175,10 +175,11 @@ async def test_scripted_faults_from_config() -> None:
     assert camera.ticks == 15
     blanks = [seq for seq, _, lit in seen if not lit]
     assert blanks == [3, 4]
-    # ticks 8-11 send nothing, so the frame after seq 7 arrives about five intervals later
+    # ticks 8-11 send nothing, so the frame after seq 7 arrives about five intervals later (the
+    # producer catches up on a late tick, hence the margin)
     ts = {seq: t for seq, t, _ in seen}
     assert sorted(ts) == list(range(1, 11))
-    assert ts[8] - ts[7] >= 4.5 / FPS
+    assert ts[8] - ts[7] >= 3.5 / FPS
 
 
 async def test_folder_source_in_name_order(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ def test_topics_are_built_and_parsed() -> None:
     assert topics.parse(topics.display("demo", "A")).kind == "display"
 
 
-@pytest.mark.parametrize("bad", ["a/b", "+", "#", "", "x" * 65, "区"])
+@pytest.mark.parametrize("bad", ["a/b", "+", "#", "", "x" * 65, "区", "abc\n"])
 def test_ids_that_could_inject_topic_levels_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="must be"):
         topics.device_state("demo", bad)

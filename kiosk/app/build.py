@@ -1,0 +1,64 @@
+"""Small constructors for the widgets the screens put together at run time (their look is in common.kv)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kivy.metrics import dp
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
+
+from kiosk.app.widgets import OvButton, OvLabel, Panel, QrImage
+
+
+def label(text: str, *, kind: str = "body", fg: str = "text", bg: str = "", halign: str = "left",
+          ov_id: str = "", bold: bool | None = None) -> OvLabel:
+    w = OvLabel(text=text, kind=kind, fg=fg, bg=bg, halign=halign, ov_id=ov_id)
+    if bg:
+        w.padding = (dp(12), dp(8))
+    if bold is not None:
+        w.bold = bold
+    return w
+
+
+def button(text: str, action: Callable[[], Any], *, ov_id: str, role: str = "primary", kind: str = "body",
+           selected: bool = False, enabled: bool = True, halign: str = "center") -> OvButton:
+    w = OvButton(text=text, ov_id=ov_id, role=role, kind=kind, selected=selected, disabled=not enabled,
+                 halign=halign)
+    w.bind(on_release=lambda *_a: action())
+    return w
+
+
+def row(widgets: Sequence[Widget], *, spacing: float = 10) -> BoxLayout:
+    box = BoxLayout(orientation="horizontal", size_hint_y=None, spacing=dp(spacing))
+    box.bind(minimum_height=box.setter("height"))
+    for w in widgets:
+        box.add_widget(w)
+    return box
+
+
+def grid(widgets: Sequence[Widget], cols: int, *, spacing: float = 10) -> GridLayout:
+    g = GridLayout(cols=cols, size_hint_y=None, spacing=dp(spacing))
+    g.bind(minimum_height=g.setter("height"))
+    for w in widgets:
+        g.add_widget(w)
+    return g
+
+
+def panel(widgets: Sequence[Widget], *, bg: str = "surface", ov_id: str = "") -> Panel:
+    p = Panel(bg=bg, ov_id=ov_id)
+    for w in widgets:
+        p.add_widget(w)
+    return p
+
+
+def qr(payload: str, *, ov_id: str, size_dp: float = 220) -> BoxLayout:
+    """A QR code centred on its own row."""
+    image = QrImage(payload=payload, ov_id=ov_id, size=(dp(size_dp), dp(size_dp)))
+    box = BoxLayout(size_hint_y=None, height=dp(size_dp))
+    box.add_widget(Widget())
+    box.add_widget(image)
+    box.add_widget(Widget())
+    return box
