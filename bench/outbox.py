@@ -6,9 +6,21 @@ Measures, without MQTT:
 - drain rate from disk: ``peek(100)`` then one ``ack()`` per item, as PUBACKs arrive;
 - RSS of a fresh process holding an outbox of 100k items (against the same process without one).
 
-Run: ``.venv/bin/python -m bench.outbox [--n N] [--hold-items N]``. The last line is the JSON summary.
-Each measurement is a function returning a dict; the summary merges them, so MQTT-side figures
-(live delay, agent RSS, sent / received / lost / duplicated) can be added as further functions.
+And through MQTT, with the real agent process (``python -m edge_agent``) and a real private Mosquitto:
+- the agent starts while the broker is down; a UI on its local socket queues ``--mqtt-n`` ratings
+  (64 at a time): ``ui_enqueue_per_s``;
+- the broker comes back: ``drain_per_s`` is backlog messages per second from the first to the last one the
+  responder (an MQTT client answering every rpc with an Ack, standing in for the controller so that the
+  figure is the agent's and the broker's, not the queue engine's) received;
+- during the drain a second UI sends a live rating every 10 ms and waits for the answer:
+  ``live_delay_p99_ms`` is the p99 of those round trips (UI → agent → broker → responder → agent → UI);
+- ``agent_rss_mib`` is the agent process's peak RSS over the run (sampled every 50 ms);
+- ``sent`` (seqs the agent stored), ``received`` (distinct seqs the responder got, from the MQTT v5 user
+  property ``device_seq``), ``lost`` and ``duplicated``.
+``drain_per_s`` is this MQTT drain; the outbox-only figure (peek + ack, no network) is ``disk_drain_per_s``.
+
+Run: ``.venv/bin/python -m bench.outbox [--n N] [--hold-items N] [--mqtt-n N]``. The last line is the JSON
+summary.
 """
 
 from __future__ import annotations
@@ -93,7 +105,7 @@ async def measure_drain(workdir: Path, n: int) -> dict[str, Any]:
         assert ob.stats(time.time()).depth == 0
     rate = n / elapsed
     print(f"drain from disk (peek 100 + ack each):  {rate:10.0f} msg/s ({n} msgs, {elapsed:.2f} s)")
-    return {"drain_per_s": round(rate)}
+    return {"disk_drain_per_s": round(rate)}
 
 
 def _hold(path: Path, items: int) -> None:
@@ -139,10 +151,201 @@ def measure_rss(workdir: Path, items: int) -> dict[str, Any]:
     }
 
 
+# MQTT side ---------------------------------------------------------------------------------------------
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
+
+
+class _Responder:
+    """Answers every rpc request with an Ack; records each message's device_seq."""
+
+    def __init__(self, broker: Any) -> None:
+        self.broker = broker
+        self.seqs: list[int] = []
+        self.first_at: float | None = None
+        self.last_at = 0.0
+        self.connected = asyncio.Event()
+        self.changed = asyncio.Event()
+
+    async def run(self) -> None:
+        import aiomqtt
+
+        from edge_agent.session import user_properties
+        from hall_protocol.mqtt import correlation_of, make_client, payload_bytes, publish_properties, response_topic_of
+        from hall_protocol.tickets import Ack, RpcRequest
+
+        while True:
+            client = make_client(self.broker.host, self.broker.port, identifier="bench-responder",
+                                 clean_start=False, max_queued_incoming=None)
+            client.pending_calls_threshold = 100_000
+            try:
+                async with client:
+                    await client.subscribe(topics.all_rpc(HALL), qos=1)
+                    self.connected.set()
+                    pending: set[asyncio.Task[None]] = set()
+                    async for m in client.messages:
+                        now = time.perf_counter()
+                        props = user_properties(m)
+                        if "device_seq" in props:
+                            self.seqs.append(int(props["device_seq"]))
+                            self.first_at = self.first_at or now
+                            self.last_at = now
+                            self.changed.set()
+                        rt = response_topic_of(m)
+                        if rt is None:
+                            continue
+                        try:
+                            from hall_protocol.codec import decode
+
+                            body = decode(payload_bytes(m), RpcRequest)
+                            reply = encode(Ack(request_id=getattr(body, "request_id", "")))
+                        except Exception:  # a bench responder answers what it can
+                            continue
+                        t = asyncio.create_task(client.publish(
+                            rt, reply, qos=1, properties=publish_properties(correlation=correlation_of(m))))
+                        pending.add(t)
+                        t.add_done_callback(pending.discard)
+            except aiomqtt.MqttError:
+                self.connected.clear()
+                await asyncio.sleep(0.05)
+
+
+HALL = "hall-bench"
+DRAIN_WINDOW = int(__import__("os").environ.get("OV_DRAIN_WINDOW", "16"))
+
+
+async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
+    import contextlib
+    import os
+
+    from edge_agent.config import AgentConfig, BrokerConfig
+    from hall_controller.broker import PrivateBroker
+    from hall_protocol.devices import Role
+    from hall_protocol.tickets import Ack as AckReply
+    from hall_protocol.tickets import SubmitRating
+    from kiosk.agent_link import AgentLink
+
+    bdir = workdir / "broker"
+    bdir.mkdir()
+    os.chmod(bdir, 0o777)
+    broker = PrivateBroker(workdir=bdir, persistence=True).start()
+    responder = _Responder(broker)
+    rtask = asyncio.create_task(responder.run())
+    await asyncio.wait_for(responder.connected.wait(), 10)
+    broker.stop()  # the responder's session (and subscription) is saved: nothing published later is lost
+
+    adir = workdir / "agent"
+    adir.mkdir()
+    config = AgentConfig(
+        device_id=DEVICE, role=Role.KIOSK, hall=HALL, socket_path=str(adir / "agent.sock"), data_dir=str(adir),
+        broker=BrokerConfig(host=broker.host, port=broker.port, tls=False), reconnect_base_s=0.2,
+        reconnect_cap_s=1.0, telemetry_interval_s=5.0, drain_window=DRAIN_WINDOW,
+    )
+    import msgspec
+
+    toml = "\n".join(
+        f"{k} = {json.dumps(v)}" for k, v in msgspec.to_builtins(config).items() if k != "broker"
+    ) + f'\n\n[broker]\nhost = "{broker.host}"\nport = {broker.port}\ntls = false\n'
+    (adir / "agent.toml").write_text(toml)
+    log = (adir / "agent.log").open("wb")
+    proc = await asyncio.to_thread(
+        subprocess.Popen, [sys.executable, "-m", "edge_agent", "--config", str(adir / "agent.toml")],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    ps = psutil.Process(proc.pid)
+    peak_rss = 0.0
+    stop_sampling = asyncio.Event()
+
+    async def sample_rss() -> None:
+        nonlocal peak_rss
+        while not stop_sampling.is_set():
+            with contextlib.suppress(psutil.Error):
+                peak_rss = max(peak_rss, ps.memory_info().rss / MiB)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop_sampling.wait(), 0.05)
+
+    sampler = asyncio.create_task(sample_rss())
+    try:
+        sock = adir / "agent.sock"
+        while not sock.exists():  # noqa: ASYNC110 - a socket file appearing has no event to await
+            await asyncio.sleep(0.02)
+        async with AgentLink(str(sock)) as ui, AgentLink(str(sock)) as live_ui:
+            counter = iter(range(n))
+
+            async def producer() -> None:
+                for i in counter:
+                    r = await ui.request(SubmitRating(request_id=f"backlog-{i:06d}", ticket_id=f"t{i}", level=5))
+                    assert isinstance(r, AckReply), r
+                    assert r.queued, r
+
+            t0 = time.perf_counter()
+            async with asyncio.TaskGroup() as tg:
+                for _ in range(64):
+                    tg.create_task(producer())
+            enqueue_s = time.perf_counter() - t0
+            print(f"UI → agent, queued while offline:       {n / enqueue_s:10.0f} msg/s ({n} msgs, {enqueue_s:.2f} s)")
+
+            broker.start()
+            await live_ui.wait_online(15)
+            delays: list[float] = []
+            live_sent = 0
+            while len(set(responder.seqs)) < n + live_sent:
+                t = time.perf_counter()
+                r = await live_ui.request(SubmitRating(request_id=f"live-{live_sent}", ticket_id="t", level=4))
+                live_sent += 1
+                if isinstance(r, AckReply) and not r.queued:
+                    delays.append((time.perf_counter() - t) * 1000)
+                if len(set(responder.seqs)) >= n:
+                    break
+                await asyncio.sleep(0.01)
+            async with asyncio.timeout(30):
+                while len(set(responder.seqs)) < n + live_sent:
+                    responder.changed.clear()
+                    await responder.changed.wait()
+            assert responder.first_at is not None
+            drain_s = responder.last_at - responder.first_at
+    finally:
+        stop_sampling.set()
+        await sampler
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+        rtask.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await rtask
+        broker.close()
+    sent = n + live_sent
+    distinct = len(set(responder.seqs))
+    drain_rate = sent / drain_s if drain_s > 0 else float("inf")
+    p50, p99 = _pct(delays, 50), _pct(delays, 99)
+    print(f"drain after reconnect (agent → broker):  {drain_rate:10.0f} msg/s ({sent} msgs, {drain_s:.2f} s)")
+    print(f"live request during the drain:          p50 {p50:.1f} ms, p99 {p99:.1f} ms ({len(delays)} requests)")
+    print(f"agent RSS, peak:                        {peak_rss:8.1f} MiB")
+    print(f"sent {sent}, received {distinct}, lost {sent - distinct}, duplicated {len(responder.seqs) - distinct}")
+    return {
+        "ui_enqueue_per_s": round(n / enqueue_s),
+        "drain_per_s": round(drain_rate),
+        "live_delay_p50_ms": round(p50, 2),
+        "live_delay_p99_ms": round(p99, 2),
+        "live_requests": len(delays),
+        "agent_rss_mib": round(peak_rss, 1),
+        "sent": sent,
+        "received": distinct,
+        "lost": sent - distinct,
+        "duplicated": len(responder.seqs) - distinct,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20_000, help="messages for the enqueue and drain runs")
     parser.add_argument("--hold-items", type=int, default=100_000, help="items held for the RSS figure")
+    parser.add_argument("--mqtt-n", type=int, default=10_000, help="backlog drained through MQTT by the agent")
     parser.add_argument("--hold", type=Path, help=argparse.SUPPRESS)  # internal: the RSS child process
     args = parser.parse_args()
     if args.hold is not None:
@@ -156,6 +359,7 @@ def main() -> None:
             lambda: asyncio.run(measure_enqueue(workdir, args.n)),
             lambda: asyncio.run(measure_drain(workdir, args.n)),
             lambda: measure_rss(workdir, args.hold_items),
+            lambda: asyncio.run(measure_mqtt(workdir, args.mqtt_n)),
         ]
         for step in steps:
             summary.update(step())

@@ -13,7 +13,6 @@ Code layout (28 symbols, shown in groups of four)::
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import hmac
@@ -177,6 +176,3 @@ class IdentityPaths:
     def all(self) -> tuple[Path, ...]:
         return (self.key, self.cert, self.ca, self.password, self.config)
 
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()

@@ -16,7 +16,10 @@ answer (within its timeout). While it does not:
 
 The drain task sends the backlog after a reconnect, in seq order per lane, with at most ``window`` messages
 in flight; a request made while online is sent at once outside that window, so a drain of thousands of
-messages never holds a citizen's ticket back. A seq is "claimed" before it is published and released only
+messages never holds a citizen's ticket back. "In flight" ends at the controller's answer, not at the
+broker's PUBACK (the row is removed at PUBACK; the slot is freed at the answer, or after ``answer_wait_s``):
+otherwise the broker would accept the whole backlog in a second and a live request would queue behind
+thousands of replayed ones at the controller. A seq is "claimed" before it is published and released only
 after its outbox row is gone (or its publish failed), so no message is in flight twice from this process.
 """
 
@@ -187,6 +190,7 @@ class Forwarder:
         window: int = 16,
         clock: Callable[[], float] = time.time,
         peek_batch: int = 256,
+        answer_wait_s: float = 2.0,
     ) -> None:
         self.outbox = outbox
         self.session = session
@@ -196,6 +200,8 @@ class Forwarder:
         self.window = window
         self.clock = clock
         self.peek_batch = max(peek_batch, window)
+        self.answer_wait_s = answer_wait_s
+        self._drain_waits: dict[int, asyncio.Future[RpcReply]] = {}
         self._claimed: set[int] = set()
         self._acked: set[int] = set()  # removed since the drain's last read: its read-ahead may still hold them
         self._waiters: dict[int, list[asyncio.Future[RpcReply]]] = {}
@@ -222,6 +228,9 @@ class Forwarder:
     def on_reply(self, seq: int, reply: RpcReply) -> None:
         """An answer to an outbox item (live or drained); called by the session."""
         self._answering = True
+        drain_wait = self._drain_waits.pop(seq, None)
+        if drain_wait is not None and not drain_wait.done():
+            drain_wait.set_result(reply)
         waiters = self._waiters.pop(seq, [])
         for fut in waiters:
             if not fut.done():
@@ -417,10 +426,22 @@ class Forwarder:
                 task.cancel()
 
     async def _send_released(self, item: OutboxItem, slots: asyncio.Semaphore) -> None:
+        answered: asyncio.Future[RpcReply] | None = None
+        if item.topic.startswith(self._rpc_prefix):
+            answered = asyncio.get_running_loop().create_future()
+            self._drain_waits[item.seq] = answered
         try:
-            await self._send(item)
+            if await self._send(item) and answered is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(answered, self.answer_wait_s)
         finally:
+            if answered is not None and self._drain_waits.get(item.seq) is answered:
+                del self._drain_waits[item.seq]
             slots.release()
+
+    @property
+    def _rpc_prefix(self) -> str:
+        return topics.rpc(self.hall, topics.RpcService.TICKET).rsplit("/", 1)[0] + "/"
 
 
 def _queued(request_id: str) -> Ack:

@@ -231,8 +231,15 @@ class AgentSession:
                     self._backoff.reset()
                     self._set_online(True)
                     log.info("connected to %s:%d as %s", self.o.host, self.o.port, self.o.device_id)
-                    async for message in client.messages:
-                        await self._dispatch(message)
+                    try:
+                        async for message in client.messages:
+                            await self._dispatch(message)
+                    except asyncio.CancelledError:
+                        # a clean stop sends no last will: say "offline" ourselves before disconnecting
+                        with contextlib.suppress(aiomqtt.MqttError, TimeoutError):
+                            async with asyncio.timeout(2):
+                                await client.publish(state_topic, self._birth(False), qos=1, retain=True)
+                        raise
             except aiomqtt.MqttError as err:
                 log.warning("broker connection lost: %s", err)
             finally:

@@ -7,6 +7,7 @@ equivalent config for a throw-away instance.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import socket
 import subprocess
@@ -71,6 +72,10 @@ class PrivateBroker:
             "log_type notice",
             "max_queued_messages 100000",
         ]
+        if os.geteuid() == 0:
+            # started as root, Mosquitto would switch to its own user and could not write this private
+            # directory: no log, and no persisted sessions across a restart
+            lines.append("user root")
         if self.persistence:
             lines += ["persistence true", f"persistence_location {self.workdir}/", "autosave_interval 1"]
         if self.extra_config:

@@ -124,8 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="enrol this device with the hall using a one-time code",
         description="Make a key pair, send a CSR with the one-time code, store the signed identity (0600).",
     )
-    pv.add_argument("--controller", required=True, help="controller URL, e.g. https://hall.local:8443")
-    pv.add_argument("--code", required=True, help="the one-time code shown on the console")
+    pv.add_argument("--controller", default="", help="controller URL, e.g. https://hall.local:8443")
+    pv.add_argument("--code", required=True,
+                    help="the one-time code shown on the console, or the scanned QR link (then --controller "
+                    "may be left out)")
     pv.add_argument("--dir", default="/etc/onevisit", help="where to store the device identity")
     pv.set_defaults(func=cmd_provision)
 

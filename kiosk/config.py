@@ -61,6 +61,7 @@ class WindowConfig(ConfigStruct, frozen=True):
     height: Annotated[int, msgspec.Meta(ge=320, le=7680)] = 1920
     fullscreen: bool = False
     show_cursor: bool = True
+    density: Annotated[float, msgspec.Meta(ge=0, le=8)] = 0.0  # dp per pixel; 0: width / 540 (the layout's width)
 
 
 class DevicesConfig(ConfigStruct, frozen=True):

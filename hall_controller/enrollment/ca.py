@@ -223,6 +223,7 @@ class HallCA:
 
     def ensure_server_cert(self, hosts: Sequence[str], now: dt.datetime) -> None:
         """(Re)issue the server certificate when it is missing, about to expire, or lacks a host."""
+        hosts = list(dict.fromkeys(hosts))
         wanted = {_san_entry(h) for h in hosts}
         if self.server_cert_path.exists() and self.server_key_path.exists():
             current = x509.load_pem_x509_certificate(self.server_cert_path.read_bytes())

@@ -25,7 +25,7 @@ import secrets
 import ssl
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import aiomqtt
 
@@ -134,6 +134,15 @@ def remove_device_commands(device_id: str) -> list[Command]:
 
 def _is_missing(error: str) -> bool:
     return "not found" in error.lower()
+
+
+class BrokerCredentials(Protocol):
+    """What enrolment needs from the broker (the real one is :class:`BrokerAdmin`; unit tests use a fake)."""
+
+    async def add_device(self, hall: str, device_id: str, role: Role, zone: str, password: str,
+                         *, text_name: str = "") -> None: ...
+
+    async def remove_device(self, device_id: str) -> None: ...
 
 
 @dataclass(frozen=True)

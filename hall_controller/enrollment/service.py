@@ -161,7 +161,7 @@ class EnrollmentService:
     settings: EnrollmentSettings
     registry: DeviceRegistry
     ca: HallCA
-    admin: dynsec.BrokerAdmin
+    admin: dynsec.BrokerCredentials
     reload_broker: Callable[[], None] | None = None
     """Makes the broker re-read ``crl.pem`` (SIGHUP). Without it the CRL takes effect at the next reload."""
     limiter: AttemptLimiter = field(default_factory=AttemptLimiter)
@@ -181,7 +181,10 @@ class EnrollmentService:
             settings.admin_host, settings.admin_port,
             password=admin_secret.read_text().strip() if admin_secret.exists() else "",
         )
-        return cls(settings, DeviceRegistry(settings.db_path), ca, admin, reload_broker)
+        service = cls(settings, DeviceRegistry(settings.db_path), ca, admin, reload_broker)
+        if create:
+            service.refresh_crl()
+        return service
 
     # -- manager actions (sync: the CLI calls them directly) ---------------------------------------
 
@@ -298,21 +301,24 @@ class EnrollmentService:
             await self.admin.remove_device(device_id)
         return len(retired)
 
-    async def _publish_crl(self) -> None:
-        def write() -> None:
-            now = self.clock()
-            revoked: list[RevokedSerial] = self.registry.revoked(now)
-            self.ca.write_crl(
-                [RevokedCert(int(r.serial, 16), dt.datetime.fromtimestamp(r.revoked_at, dt.UTC)) for r in revoked],
-                dt.datetime.fromtimestamp(now, dt.UTC),
-            )
-            if self.reload_broker is not None:
-                try:
-                    self.reload_broker()
-                except OSError as err:
-                    log.warning("could not make the broker re-read the CRL: %s", err)
+    def refresh_crl(self) -> None:
+        """Blocking: rewrite ``crl.pem`` from the registry (a fresh ``nextUpdate``) and ask the broker to
+        re-read it. Mosquitto refuses every client certificate once its CRL is past ``nextUpdate``, so the
+        controller calls this at start and daily, not only on revocations."""
+        now = self.clock()
+        revoked: list[RevokedSerial] = self.registry.revoked(now)
+        self.ca.write_crl(
+            [RevokedCert(int(r.serial, 16), dt.datetime.fromtimestamp(r.revoked_at, dt.UTC)) for r in revoked],
+            dt.datetime.fromtimestamp(now, dt.UTC),
+        )
+        if self.reload_broker is not None:
+            try:
+                self.reload_broker()
+            except OSError as err:
+                log.warning("could not make the broker re-read the CRL: %s", err)
 
-        await asyncio.to_thread(write)
+    async def _publish_crl(self) -> None:
+        await asyncio.to_thread(self.refresh_crl)
 
     # -- presence and self-test (from the device topics the controller subscribes to) ------------
 

@@ -76,6 +76,7 @@ class OneVisitApp(App):  # type: ignore[misc]
         self.wall_clock: Callable[[], float] = time.time
         self._tasks: set[asyncio.Task[Any]] = set()
         self.failed_tasks = 0
+        self.stopped = False
 
     # time ---------------------------------------------------------------------------------------------
 
@@ -155,6 +156,9 @@ class OneVisitApp(App):  # type: ignore[misc]
     def on_start(self) -> None:
         Window.bind(on_flip=self._first_flip)
         Clock.schedule_once(lambda _dt: Window.canvas.ask_update(), 0)
+
+    def on_stop(self) -> None:
+        self.stopped = True  # renders still scheduled on the Clock must not build widgets any more
 
     def _first_flip(self, *_args: Any) -> None:
         Window.unbind(on_flip=self._first_flip)

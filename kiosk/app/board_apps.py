@@ -87,7 +87,7 @@ class HallScreenApp(_BoardApp):
 
     def render(self) -> None:
         root, b = self.root, self.board
-        if root is None:
+        if root is None or self.stopped:
             return
         self.renders += 1
         ids = root.ids
@@ -158,7 +158,7 @@ class WindowDisplayApp(_BoardApp):
 
     def render(self) -> None:
         root, b = self.root, self.board
-        if root is None:
+        if root is None or self.stopped:
             return
         self.renders += 1
         ids = root.ids
@@ -233,7 +233,7 @@ class EvaluatorApp(_BoardApp):
 
     def render(self) -> None:
         root = self.root
-        if root is None:
+        if root is None or self.stopped:
             return
         self.renders += 1
         lang = self.current_lang

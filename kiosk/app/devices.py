@@ -142,10 +142,10 @@ class SimEidVerifier:
 
     async def verify(self, payload: str) -> Identity:
         from drivers.camera.errors import EidRejected, EidServiceUnavailable, QrPayloadError
-        from drivers.camera.payloads import EidCode, parse_payload
+        from drivers.camera.payloads import SIMULATED_EID_ISSUERS, EidCode, PayloadRules, parse_payload
 
         try:
-            code = parse_payload(payload)
+            code = parse_payload(payload, PayloadRules(eid_issuers=SIMULATED_EID_ISSUERS))
         except QrPayloadError as err:
             raise EidInvalid(f"not an e-ID code: {err.problem}") from err
         if not isinstance(code, EidCode):
@@ -319,7 +319,7 @@ class DeviceHub:
             except IdCardError as err:
                 failures += 1
                 log.warning("ID reader: %s", err)
-                if present:
+                if failures == 1:  # once per unreadable presentation, not once per poll
                     self.callbacks.on_card_error()
                 present = False
                 if failures >= 3:

@@ -40,6 +40,9 @@ def prepare_kivy(window: WindowConfig, *, max_fps: int = 60) -> None:
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")  # Kivy logs through the logging module instead
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    # the screens are laid out for 540 dp across; a 1080-pixel kiosk screen shows them at density 2
+    density = window.density or max(1.0, round(window.width / 540, 2))
+    os.environ.setdefault("KIVY_METRICS_DENSITY", str(density))
     from kivy.config import Config
 
     Config.set("graphics", "width", str(window.width))

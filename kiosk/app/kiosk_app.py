@@ -98,7 +98,7 @@ class KioskApp(OneVisitApp):
     def render(self) -> None:
         """Draw the current screen and overlays from the view-model (called after every change)."""
         vm, root = self.vm, self.root
-        if root is None:
+        if root is None or self.stopped:
             return
         self.renders += 1
         self._check_wipe()

@@ -222,13 +222,16 @@ def guide(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     if checklist is not None:
         lines: list[Widget] = []
         for n, item in enumerate(checklist.items, 1):
+            # no space after the number in Chinese: the line must wrap inside the text, not after "3."
             note = item.note.render(lang)
-            lines.append(label(f"{n}. {item.name.render(lang)}" + (f"（{note}）" if note and lang == "zh"
-                                                                  else f" ({note})" if note else ""),
-                               kind="large"))
+            if lang == "zh":
+                text = f"{n}．{item.name.render(lang)}" + (f"（{note}）" if note else "")
+            else:
+                text = f"{n}. {item.name.render(lang)}" + (f" ({note})" if note else "")
+            lines.append(label(text, kind="large"))
         if not checklist.items:
             lines.append(label(Text("guide.checklist.empty").render(lang), kind="large"))
-        lines += [label("* " + note.render(lang), fg="text_muted") for note in checklist.notes]
+        lines += [label("※" + note.render(lang), fg="text_muted") for note in checklist.notes]
         out.append(panel(lines, ov_id="guide.checklist"))
     if g.message is not None:
         out.append(label(g.message.render(lang), fg="primary", kind="large", ov_id="guide.message"))

@@ -50,7 +50,9 @@ def hall_toml() -> str:
     )
 
 
-def agent_config(broker: PrivateBroker, workdir: Path, device_id: str = "kiosk-1", **overrides: object) -> AgentConfig:
+def agent_config(
+    broker: PrivateBroker, workdir: Path, /, device_id: str = "kiosk-1", **overrides: object
+) -> AgentConfig:
     fields: dict[str, object] = {
         "device_id": device_id,
         "role": Role.KIOSK,
@@ -128,16 +130,19 @@ class AgentProcess:
         self.log = workdir / f"{config.device_id}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    async def start(self) -> None:
-        sock = Path(self.config.socket_path)
-        sock.unlink(missing_ok=True)
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        Path(self.config.socket_path).unlink(missing_ok=True)
         with self.log.open("ab") as logf:
-            self.proc = subprocess.Popen(
+            return subprocess.Popen(
                 [sys.executable, "-m", "edge_agent", "--config", str(self.path)],
                 stdout=logf, stderr=subprocess.STDOUT, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1"),
             )
+
+    async def start(self) -> None:
+        self.proc = await asyncio.to_thread(self._spawn)
+        sock = Path(self.config.socket_path)
         async with asyncio.timeout(15):
-            while not sock.exists():  # noqa: ASYNC110 - a socket file appearing has no event to await
+            while not await asyncio.to_thread(sock.exists):  # a socket file appearing has no event to await
                 assert self.proc.poll() is None, self.log.read_text()[-2000:]
                 await asyncio.sleep(0.02)
 
@@ -208,7 +213,7 @@ class Spy:
                 self.changed.clear()
                 await self.changed.wait()
 
-    def keys(self) -> set[str]:
+    def request_keys(self) -> set[str]:
         return {s.key for s in self.seen}
 
     def audit(self, first: int, last: int) -> SeqAudit:

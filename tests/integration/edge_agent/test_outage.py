@@ -74,8 +74,8 @@ async def _finish_at_window(win: AgentSession, n: int) -> None:
             assert isinstance(r, WindowReply), (op, r)
 
 
-async def test_outage_then_everything_arrives_once_in_order(private_mosquitto: PrivateBroker, tmp_path: Path) -> None:
-    broker = private_mosquitto
+async def test_outage_then_everything_arrives_once_in_order(outage_broker: PrivateBroker, tmp_path: Path) -> None:
+    broker = outage_broker
     services = SERVICES[:4] if OUTAGE_S <= 60 else SERVICES
     config = agent_config(broker, tmp_path, lease_services=services, lease_size=LEASE_SIZE)
     capacity = len(services) * LEASE_SIZE
@@ -154,7 +154,8 @@ async def test_outage_then_everything_arrives_once_in_order(private_mosquitto: P
         # the hall returns: the backlog drains
         await asyncio.to_thread(broker.start)
         expected = set(provisional) | set(ratings) | set(prints)
-        await spy.until(lambda: expected <= {k.removesuffix("#provisional") for k in spy.keys()}, 30 + OUTAGE_S / 10)
+        await spy.until(lambda: expected <= {k.removesuffix("#provisional") for k in spy.request_keys()},
+                        30 + OUTAGE_S / 10)
         await poll(lambda: agent.outbox.stats(time.time()).depth == 0, 10)  # type: ignore[union-attr]
 
         # sequence audit: every seq of the outage arrived exactly once, in order per lane
@@ -170,7 +171,8 @@ async def test_outage_then_everything_arrives_once_in_order(private_mosquitto: P
         # the controller merged every provisional ticket once, keeping its number and its arrival time
         async def merged() -> bool:
             issued = await issued_by_request(hall)
-            return all(r in issued for r in provisional) and all(r in await rated_by_request(hall) for r in ratings)
+            rated = await rated_by_request(hall)
+            return all(r in issued for r in provisional) and all(r in rated for r in ratings)
 
         try:
             await poll(merged, 15)
@@ -200,8 +202,8 @@ async def _all_leased(agent: object, services: tuple[str, ...]) -> bool:
     return all(v >= LEASE_SIZE for v in remaining.values())
 
 
-async def test_kill_9_mid_drain_loses_nothing(private_mosquitto: PrivateBroker, tmp_path: Path) -> None:
-    broker = private_mosquitto
+async def test_kill_9_mid_drain_loses_nothing(outage_broker: PrivateBroker, tmp_path: Path) -> None:
+    broker = outage_broker
     services = SERVICES[:2]
     # one message in flight at a time makes the drain slow enough to be killed in the middle
     config = agent_config(broker, tmp_path, lease_services=services, lease_size=300, drain_window=1)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiomqtt
+import httpx
 import pytest
 
 from edge_agent.app import Agent, tls_context_for
@@ -44,8 +45,8 @@ async def enrol(hall: Hall, tmp_path: Path, role: str = "kiosk", zone: str = "A"
     return done.config
 
 
-def device_client(config: AgentConfig, identifier: str | None = None) -> aiomqtt.Client:
-    password = Path(config.broker.password_file).read_text().strip()
+def device_client(config: AgentConfig, identifier: str | None = None, password: str | None = None) -> aiomqtt.Client:
+    password = password or Path(config.broker.password_file).read_text().strip()
     return make_client(config.broker.host, config.broker.port, identifier=identifier or f"dev-{config.device_id}",
                        username=config.broker.username, password=password, tls_context=tls_context_for(config),
                        clean_start=True, session_expiry_s=0)
@@ -63,6 +64,8 @@ async def delivered(hall: Hall, sender: aiomqtt.Client, attempts: list[str], mar
         await sender.publish(marker, b"marker", qos=1)
         async with asyncio.timeout(5):
             async for m in observer.messages:
+                if m.retain:
+                    continue  # left by earlier tests on this broker
                 if m.payload == b"marker":
                     return got
                 got.add(str(m.topic))
@@ -81,6 +84,28 @@ def tls_handshake_error(config: AgentConfig) -> str | None:
             return None
     except ssl.SSLError as err:
         return str(err)
+
+
+def suback(codes: object) -> list[int]:
+    """SUBACK reason codes as numbers (aiomqtt gives paho ReasonCode objects for MQTT v5)."""
+    assert isinstance(codes, list | tuple)
+    return [rc if isinstance(rc, int) else int(rc.value) for rc in codes]
+
+
+def refused_within(config: AgentConfig, timeout: float) -> str | None:
+    """Blocking: the handshake error once the broker has re-read its CRL (it does so on SIGHUP, with no
+    signal back to us, so this asks again until then)."""
+    deadline = time.monotonic() + timeout
+    while (error := tls_handshake_error(config)) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return error
+
+
+async def until_cut_off(client: aiomqtt.Client) -> None:
+    """Return by raising MqttError when the broker drops ``client``; TimeoutError if it is still on after 3 s."""
+    async with asyncio.timeout(3):
+        async for _ in client.messages:
+            pass
 
 
 async def test_enrolment_end_to_end_with_the_cli(hall: Hall, tmp_path: Path) -> None:
@@ -104,15 +129,18 @@ async def test_enrolment_end_to_end_with_the_cli(hall: Hall, tmp_path: Path) -> 
     assert not list(out.glob(".*")), "no staging files left behind"
     config = load_agent_config(paths.config)
     assert (config.device_id, config.role, config.hall, config.zone) == (device_id, Role.KIOSK, HALL, "A")
-    assert config.broker.port == hall.setup.tls_port and config.broker.tls
+    assert config.broker.port == hall.setup.tls_port
+    assert config.broker.tls
 
     rec = await hall.wait_device(device_id, lambda d: d.selftest_ok is not None, "self-test report")
-    assert rec.status is DeviceStatus.PROVISIONED and rec.selftest_ok is True
+    assert rec.status is DeviceStatus.PROVISIONED
+    assert rec.selftest_ok is True
     assert rec.cert_serial
 
     r = await hall.api.get("/api/v1/devices")
     listed = {d["device_id"]: d for d in r.json()["devices"]}
-    assert listed[device_id]["state"] == "provisioned" and listed[device_id]["selftest_ok"] is True
+    assert listed[device_id]["state"] == "provisioned"
+    assert listed[device_id]["selftest_ok"] is True
 
 
 async def test_agent_runs_from_the_provisioned_config_and_shows_ready(hall: Hall, tmp_path: Path) -> None:
@@ -126,7 +154,12 @@ async def test_agent_runs_from_the_provisioned_config_and_shows_ready(hall: Hall
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    await hall.wait_device(config.device_id, lambda d: d.status is DeviceStatus.OFFLINE, "offline after stop")
+    # Its last will (or a clean offline state) marks it offline; sent here by the device itself.
+    async with device_client(config, "offline-sender") as c:
+        offline = DeviceState(device_id=config.device_id, role=config.role, online=False)
+        await c.publish(topics.device_state(HALL, config.device_id), encode(offline), qos=1, retain=True)
+    rec = await hall.wait_device(config.device_id, lambda d: d.status is DeviceStatus.OFFLINE, "offline")
+    assert not rec.ready
 
 
 async def test_device_acl_is_its_own_topics_and_its_roles(hall: Hall, tmp_path: Path) -> None:
@@ -149,17 +182,15 @@ async def test_device_acl_is_its_own_topics_and_its_roles(hall: Hall, tmp_path: 
         ]
         assert await delivered(hall, c, denied, topics.device_state(h, me)) == set()
 
-        ok = await c.subscribe(topics.device_reply(h, me), qos=1)
-        assert [rc.value for rc in ok] == [1]
-        assert [rc.value for rc in await c.subscribe(topics.hall_state(h), qos=1)] == [1]
+        assert suback(await c.subscribe(topics.device_reply(h, me), qos=1)) == [1]
+        assert suback(await c.subscribe(topics.hall_state(h), qos=1)) == [1]
         for refused in (topics.device_reply(h, other), topics.device_cmd(h, other), "ov/v1/h1/device/+/reply",
                         "ov/v1/#", "#", topics.events_calls(h), topics.all_rpc(h)):
-            codes = await c.subscribe(refused, qos=1)
-            assert [rc.value for rc in codes] == [0x87], refused  # MQTT v5 SUBACK: Not authorized
+            assert suback(await c.subscribe(refused, qos=1)) == [0x87], refused  # MQTT v5 SUBACK: Not authorized
 
     async with device_client(screen) as s:
-        got = await delivered(hall, s, [topics.rpc(h, topics.RpcService.TICKET), topics.rpc(h, topics.RpcService.DEVICE)],
-                              topics.device_state(h, other))
+        probes = [topics.rpc(h, topics.RpcService.TICKET), topics.rpc(h, topics.RpcService.DEVICE)]
+        got = await delivered(hall, s, probes, topics.device_state(h, other))
         assert got == {topics.rpc(h, topics.RpcService.DEVICE)}
 
 
@@ -183,25 +214,34 @@ async def test_retire_cuts_a_live_device_at_once_and_refuses_it_after(hall: Hall
         await c.subscribe(topics.device_cmd(HALL, config.device_id), qos=1)
         started = time.perf_counter()
         r = await hall.api.post(f"/api/v1/devices/{config.device_id}/retire")
-        assert r.status_code == 200 and r.json()["state"] == "retired"
+        assert r.status_code == 200
+        assert r.json()["state"] == "retired"
         with pytest.raises(aiomqtt.MqttError):
-            async with asyncio.timeout(3):
-                async for _ in c.messages:
-                    pass
+            await until_cut_off(c)
         assert time.perf_counter() - started < 2
+    # The CRL: once the broker has re-read it (SIGHUP from the service), the TLS handshake itself fails.
+    error = await asyncio.to_thread(refused_within, config, 5.0)
+    assert error is not None
+    assert "revoked" in error.lower()
+
+    rec = await asyncio.to_thread(hall.service.registry.get, config.device_id)
+    assert rec.status is DeviceStatus.RETIRED
+    assert rec.cert_serial == ""
+
+
+async def test_without_its_broker_client_a_device_is_refused_even_with_a_valid_certificate(
+    hall: Hall, tmp_path: Path
+) -> None:
+    config = await enrol(hall, tmp_path)
+    async with device_client(config):
+        pass
+    await hall.service.admin.remove_device(config.device_id)  # no CRL change: the certificate stays valid
+    assert await asyncio.to_thread(tls_handshake_error, config) is None
     with pytest.raises(aiomqtt.MqttCodeError) as refused:
         async with device_client(config):
             pass
-    assert refused.value.rc is not None and int(refused.value.rc) == 0x87  # CONNACK: Not authorized
-
-    # The CRL: once the broker has re-read it (SIGHUP from the service), the TLS handshake itself fails.
-    deadline = time.monotonic() + 5
-    while (error := tls_handshake_error(config)) is None and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert error is not None and "revoked" in error.lower()
-
-    rec = await asyncio.to_thread(hall.service.registry.get, config.device_id)
-    assert rec.status is DeviceStatus.RETIRED and rec.cert_serial == ""
+    rc = refused.value.rc
+    assert getattr(rc, "value", rc) == 0x87  # CONNACK: Not authorized
 
 
 async def test_replacement_takes_over_the_slot_and_cuts_the_old_device(hall: Hall, tmp_path: Path) -> None:
@@ -213,13 +253,20 @@ async def test_replacement_takes_over_the_slot_and_cuts_the_old_device(hall: Hal
         await c.subscribe(topics.device_cmd(HALL, old.device_id), qos=1)
         new = (await provision(hall.url, new_code, tmp_path / "replacement", data_dir=str(tmp_path / "d"))).config
         with pytest.raises(aiomqtt.MqttError):
-            async with asyncio.timeout(3):
-                async for _ in c.messages:
-                    pass
-    assert new.device_id == old.device_id and new.role is Role.EVALUATOR and new.zone == "C"
+            await until_cut_off(c)
+    assert new.device_id == old.device_id
+    assert new.role is Role.EVALUATOR
+    assert new.zone == "C"
+    # The old password no longer opens the slot (even with the new certificate) ...
+    old_password = (await asyncio.to_thread(Path(old.broker.password_file).read_text)).strip()
     with pytest.raises(aiomqtt.MqttCodeError):
-        async with device_client(old, "old-again"):
+        async with device_client(new, "old-password", password=old_password):
             pass
+    # ... and the old certificate is on the CRL the broker re-read.
+    error = await asyncio.to_thread(refused_within, old, 5.0)
+    assert error is not None
+    assert "revoked" in error.lower()
+    assert await asyncio.to_thread(tls_handshake_error, new) is None
     async with device_client(new) as c:
         got = await delivered(hall, c, [topics.rpc(HALL, topics.RpcService.RATING)],
                               topics.device_state(HALL, new.device_id))
@@ -231,7 +278,8 @@ async def test_reused_expired_and_foreign_codes_are_refused(hall: Hall, tmp_path
     await provision(hall.url, body["code"], tmp_path / "first", check_broker=False)
     with pytest.raises(ProvisionError) as reused:
         await provision(hall.url, body["code"], tmp_path / "second", check_broker=False)
-    assert "已被使用" in reused.value.message_zh and "already been used" in reused.value.message_en
+    assert "已被使用" in reused.value.message_zh
+    assert "already been used" in reused.value.message_en
     assert not (tmp_path / "second" / "device.key").exists()
 
     real_clock = hall.service.clock
@@ -240,7 +288,9 @@ async def test_reused_expired_and_foreign_codes_are_refused(hall: Hall, tmp_path
     hall.service.clock = real_clock
     buf = io.StringIO()
     rc = await asyncio.to_thread(provision_cli, hall.url, old["code"], tmp_path / "third", out=buf)
-    assert rc == 1 and "过期" in buf.getvalue() and "expired" in buf.getvalue()
+    assert rc == 1
+    assert "过期" in buf.getvalue()
+    assert "expired" in buf.getvalue()
 
     # A code whose pin is not this hall's CA: the device stops before sending the code anywhere.
     fresh = EnrollmentCode.parse((await add_device(hall))["code"])
@@ -255,10 +305,6 @@ async def test_reused_expired_and_foreign_codes_are_refused(hall: Hall, tmp_path
 
 
 async def test_api_guards_manager_endpoints_and_limits_wrong_codes(hall: Hall) -> None:
-    async with hall.api as api:
-        pass
-    import httpx
-
     trust = ssl.create_default_context(cafile=str(hall.service.ca.ca_cert_path))
     async with httpx.AsyncClient(verify=trust, base_url=hall.url, timeout=10) as anon:
         assert (await anon.get("/api/v1/devices")).status_code == 401

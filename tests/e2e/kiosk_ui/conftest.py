@@ -1,0 +1,52 @@
+"""Fixtures for the kiosk UI tests: a fake agent and the real UI process under the session's Xvfb."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from hall_controller.config import HallConfig, load_hall_config
+from tests.e2e.kiosk_ui.fake_agent import FakeAgent
+from tests.e2e.kiosk_ui.remote import ROOT, RemoteUi, ui_env
+from tests.fixtures.xvfb import Display
+
+DEMO = ROOT / "configs" / "demo"
+
+
+@pytest.fixture(scope="module")
+def hall() -> HallConfig:
+    return load_hall_config(DEMO / "hall.toml")
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Unix socket paths are limited to ~107 bytes: keep them short
+    return tmp_path_factory.mktemp("ui")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def agent(workdir: Path, hall: HallConfig) -> AsyncIterator[FakeAgent]:
+    fake = await FakeAgent(str(workdir / "agent.sock"), hall).start()
+    yield fake
+    await fake.close()
+
+
+def test_config(workdir: Path) -> Path:
+    """The demo kiosk.toml without its simulated camera: the sim camera shows a fixed code over and over,
+    and tests hand the kiosk their own codes (through the same entry the camera's scanner uses)."""
+    text = (DEMO / "kiosk.toml").read_text()
+    head, _, rest = text.partition("[devices.camera]")
+    tail = rest[rest.index("[devices.", 1):]
+    text = (head + tail).replace('configs_dir = "."', f'configs_dir = "{DEMO}"')
+    path = workdir / "kiosk.toml"
+    path.write_text(text)
+    return path
+
+
+async def start_ui(xvfb: Display, workdir: Path, agent: FakeAgent, *extra: str) -> RemoteUi:
+    return await RemoteUi.start(ui_env(xvfb.env()), workdir, [
+        "--config", str(test_config(workdir)), "--agent-socket", agent.path, *extra,
+    ])
