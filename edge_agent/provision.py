@@ -274,14 +274,22 @@ async def provision(
     return Provisioned(device_id, paths, config, report)
 
 
-def provision_cli(controller: str, code: str, out_dir: Path, *, out: TextIO | None = None) -> int:
+def provision_cli(
+    controller: str,
+    code: str,
+    out_dir: Path,
+    *,
+    data_dir: str | None = None,
+    socket_path: str | None = None,
+    out: TextIO | None = None,
+) -> int:
     """``onevisit provision --controller URL --code CODE [--dir DIR]``. Exit codes: 0 ok, 2 bad code,
     1 refused or unreachable."""
     out = out or sys.stdout
     try:
         if code.strip().lower().startswith("https://"):  # a scanned QR link in place of the code
             controller, code = parse_enroll_link(code)
-        done = asyncio.run(provision(controller, code, out_dir))
+        done = asyncio.run(provision(controller, code, out_dir, data_dir=data_dir, socket_path=socket_path))
     except IdentityError as err:
         print(f"{err.message_zh}\n{err.message_en}", file=out)
         return 2

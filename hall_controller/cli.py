@@ -73,7 +73,9 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 def cmd_provision(args: argparse.Namespace) -> int:
     from edge_agent.provision import provision_cli
 
-    return int(provision_cli(controller=args.controller, code=args.code, out_dir=Path(args.dir)))
+    return int(provision_cli(controller=args.controller, code=args.code, out_dir=Path(args.dir),
+                             data_dir=args.data_dir or None,
+                             socket_path=args.socket or None))
 
 
 def cmd_device(args: argparse.Namespace) -> int:
@@ -129,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the one-time code shown on the console, or the scanned QR link (then --controller "
                     "may be left out)")
     pv.add_argument("--dir", default="/etc/onevisit", help="where to store the device identity")
+    pv.add_argument("--data-dir", default="", help="the agent's data folder (outbox, leases); default from config")
+    pv.add_argument("--socket", default="", help="the agent's local socket for the UI; default /run/onevisit/agent.sock")
     pv.set_defaults(func=cmd_provision)
 
     s = sub.add_parser(

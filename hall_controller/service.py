@@ -60,11 +60,20 @@ class ControllerService:
         self.ready = asyncio.Event()
         self.last_tick = time.monotonic()
 
-    async def run(self, host: str, port: int, *, identifier: str = "hall-controller") -> None:
+    async def run(
+        self,
+        host: str,
+        port: int,
+        *,
+        identifier: str = "hall-controller",
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
         """Serve until cancelled, reconnecting to the broker when it goes away."""
         delay = 0.5
         while True:
-            client = make_client(host, port, identifier=f"{identifier}-{self.hall}", max_queued_incoming=None)
+            client = make_client(host, port, identifier=f"{identifier}-{self.hall}", username=username,
+                                 password=password)
             try:
                 async with client:
                     await client.subscribe(topics.all_rpc(self.hall), qos=1)

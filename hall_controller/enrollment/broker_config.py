@@ -11,7 +11,6 @@ device's certificate would keep its username until the CRL reload.
 from __future__ import annotations
 
 import glob
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,11 +76,9 @@ def tls_listener_lines(files: BrokerFiles, port: int, bind: str = "") -> list[st
 def private_extra_config(files: BrokerFiles, tls_port: int, plugin: str) -> str:
     """``extra_config`` for :class:`hall_controller.broker.PrivateBroker`: its own loopback listener stays the
     plain admin/controller listener; this adds dynsec and a mutual-TLS listener on ``tls_port``."""
+    # PrivateBroker itself keeps root's identity when started as root (it could not read a test's key or
+    # write its dynsec file in a 0700 temp dir as user "mosquitto")
     lines = [*security_lines(files, plugin), *tls_listener_lines(files, tls_port, "127.0.0.1")]
-    if os.geteuid() == 0:
-        # Started as root, Mosquitto switches to user "mosquitto", which cannot read a test's private key
-        # or write its dynsec file in a 0700 temp dir; a throw-away broker may keep root's identity.
-        lines.append("user root")
     return "\n".join(lines) + "\n"
 
 

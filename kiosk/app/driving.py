@@ -109,24 +109,40 @@ def _scroll_into_view(widget: Widget) -> ScrollView | None:
 
 
 async def tap(ov_id: str, *, settle_frames: int = 2) -> Widget:
-    """Touch the widget's centre (scrolled into view first) and lift the finger."""
+    """Touch the widget's centre (scrolled into view first) and lift the finger; for a button, until it has
+    seen the release (a ScrollView hands a tap to its children only when the finger lifts, then releases
+    it 0.2 s later)."""
     await settle(1)
     widget = find(ov_id)
     if widget.disabled:
         raise DriverError(f"{ov_id!r} is disabled")
     if _scroll_into_view(widget) is not None:
-        await settle(1)
+        await settle(3)
     x, y = widget.to_window(*widget.center)
     if not (0 <= x < Window.width and 0 <= y < Window.height):
         raise DriverError(f"{ov_id!r} is off screen at {x:.0f},{y:.0f}")
+    released: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_release(*_args: Any) -> None:
+        if not released.done():
+            released.set_result(None)
+
+    is_button = "on_release" in getattr(widget, "__events__", ())
+    if is_button:
+        widget.fbind("on_release", on_release)
     finger = _Finger(x, y)
-    EventLoop.post_dispatch_input("begin", finger)
-    await frame()
-    EventLoop.post_dispatch_input("end", finger)
-    # a ScrollView hands a tap's release to its children up to 0.2 s later: wait for the button to come up
-    deadline = asyncio.get_running_loop().time() + 1.0
-    while getattr(widget, "state", "normal") == "down" and asyncio.get_running_loop().time() < deadline:
+    try:
+        EventLoop.post_dispatch_input("begin", finger)
         await frame()
+        EventLoop.post_dispatch_input("end", finger)
+        if is_button:
+            try:
+                await asyncio.wait_for(released, 2.0)
+            except TimeoutError:
+                raise DriverError(f"{ov_id!r} did not take the touch at {x:.0f},{y:.0f}") from None
+    finally:
+        if is_button:
+            widget.funbind("on_release", on_release)
     await settle(settle_frames)
     return widget
 
