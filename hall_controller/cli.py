@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "may be left out)")
     pv.add_argument("--dir", default="/etc/onevisit", help="where to store the device identity")
     pv.add_argument("--data-dir", default="", help="the agent's data folder (outbox, leases); default from config")
-    pv.add_argument("--socket", default="", help="the agent's local socket for the UI; default /run/onevisit/agent.sock")
+    pv.add_argument("--socket", default="", help="the agent's local socket for the UI (default from config)")
     pv.set_defaults(func=cmd_provision)
 
     s = sub.add_parser(

@@ -64,7 +64,8 @@ async def test_enrol_a_kiosk_issue_a_ticket_then_retire_it(tmp_path: Path) -> No
 
         device_dir = tmp_path / "device"
         for _ in range(50):  # the controller's API may still be starting
-            out = subprocess.run(
+            out = await asyncio.to_thread(
+                subprocess.run,
                 [sys.executable, "-m", "hall_controller.cli", "provision", "--controller", controller_url,
                  "--code", code.group(1), "--dir", str(device_dir), "--data-dir", str(tmp_path / "agent-data"),
                  "--socket", str(tmp_path / "agent.sock")],
