@@ -175,8 +175,14 @@ class _Responder:
     async def run(self) -> None:
         import aiomqtt
 
-        from edge_agent.session import user_properties
-        from hall_protocol.mqtt import correlation_of, make_client, payload_bytes, publish_properties, response_topic_of
+        from hall_protocol.mqtt import (
+            correlation_of,
+            make_client,
+            payload_bytes,
+            publish_properties,
+            response_topic_of,
+            user_properties,
+        )
         from hall_protocol.tickets import Ack, RpcRequest
 
         while True:

@@ -27,7 +27,16 @@ from hall_protocol import topics
 from hall_protocol.codec import SCHEMA_VERSION, decode, encode
 from hall_protocol.devices import DeviceState, Role
 from hall_protocol.errors import ErrorCode, ProtocolError
-from hall_protocol.mqtt import correlation_of, make_client, payload_bytes, publish_properties
+from hall_protocol.mqtt import (
+    PROP_DEVICE_ID,
+    PROP_DEVICE_SEQ,
+    PROP_KEY,
+    PROP_LANE,
+    correlation_of,
+    make_client,
+    payload_bytes,
+    publish_properties,
+)
 from hall_protocol.tickets import ErrorReply, RpcReply, RpcRequest
 
 log = logging.getLogger(__name__)
@@ -48,13 +57,6 @@ def outbox_seq(correlation: bytes | None) -> int | None:
     if correlation is None or len(correlation) != 10 or not correlation.startswith(_OUTBOX_TAG):
         return None
     return int.from_bytes(correlation[2:], "big")
-
-
-def user_properties(message: aiomqtt.Message) -> dict[str, str]:
-    """MQTT v5 user properties of a received message (later values of a repeated name win)."""
-    props = message.properties
-    pairs = getattr(props, "UserProperty", None) if props is not None else None
-    return {str(k): str(v) for k, v in pairs or ()}
 
 
 @dataclass
@@ -157,10 +159,10 @@ class AgentSession:
             expiry_s=item.expiry_interval(now),
         )
         props.UserProperty = [
-            ("device_id", self.o.device_id),
-            ("device_seq", str(item.seq)),
-            ("lane", item.lane.value),
-            ("key", item.key),
+            (PROP_DEVICE_ID, self.o.device_id),
+            (PROP_DEVICE_SEQ, str(item.seq)),
+            (PROP_LANE, item.lane.value),
+            (PROP_KEY, item.key),
         ]
         await self._publish(item.topic, item.payload, qos=item.qos, retain=False, properties=props)
 

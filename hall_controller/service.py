@@ -18,16 +18,20 @@ import aiomqtt
 
 from hall_controller.core import ControllerCore, Decision
 from hall_controller.publications import Publication
+from hall_controller.sequence_audit import SequenceAudit
 from hall_controller.store import Store
 from hall_protocol import topics
 from hall_protocol.codec import decode, encode
 from hall_protocol.errors import ErrorCode, ProtocolError
 from hall_protocol.mqtt import (
+    PROP_DEVICE_ID,
+    PROP_DEVICE_SEQ,
     correlation_of,
     make_client,
     payload_bytes,
     publish_properties,
     response_topic_of,
+    user_properties,
 )
 from hall_protocol.tickets import ErrorReply, RpcRequest
 
@@ -59,6 +63,7 @@ class ControllerService:
         self.handled = 0
         self.ready = asyncio.Event()
         self.last_tick = time.monotonic()
+        self.sequences = SequenceAudit()
 
     async def run(
         self,
@@ -110,6 +115,9 @@ class ControllerService:
             return
         if parsed.kind != "rpc":
             return
+        props = user_properties(message)
+        if PROP_DEVICE_ID in props and props.get(PROP_DEVICE_SEQ, "").isdigit():
+            self.sequences.observe(props[PROP_DEVICE_ID], int(props[PROP_DEVICE_SEQ]), self.clock())
         response_topic = response_topic_of(message)
         correlation = correlation_of(message)
         try:
@@ -190,6 +198,9 @@ class ControllerService:
             publications = decision.publications
             if now >= next_alerts:  # alerts scan every waiting ticket: every few seconds is enough
                 next_alerts = now + ALERT_INTERVAL_S
+                for gap in self.sequences.new_gaps(now):
+                    log.warning("device %s: message %d never arrived (missing since %.0f s)",
+                                gap.device_id, gap.seq, now - gap.missing_since)
                 if (alert := self.core.alert_publication(now)) is not None:
                     publications = [*publications, alert]
             await self._publish(client, publications)

@@ -88,3 +88,18 @@ def payload_bytes(message: aiomqtt.Message) -> bytes:
     if isinstance(p, str):
         return p.encode()
     return b"" if p is None else str(p).encode()
+
+
+# MQTT v5 user properties on every message an agent sends from its outbox: who sent it, and its place in that
+# device's sequence (so the receiver can audit gaps and duplicates without touching the payload schema).
+PROP_DEVICE_ID = "device_id"
+PROP_DEVICE_SEQ = "device_seq"
+PROP_LANE = "lane"
+PROP_KEY = "key"
+
+
+def user_properties(message: aiomqtt.Message) -> dict[str, str]:
+    """MQTT v5 user properties of a received message (later values of a repeated name win)."""
+    props: Any = message.properties
+    pairs = getattr(props, "UserProperty", None) if props is not None else None
+    return {str(k): str(v) for k, v in pairs or ()}

@@ -20,7 +20,6 @@ import msgspec
 from edge_agent.app import Agent
 from edge_agent.config import AgentConfig, BrokerConfig
 from edge_agent.outbox import SeqAudit, audit_sequence
-from edge_agent.session import user_properties
 from hall_controller.broker import PrivateBroker
 from hall_controller.config import load_hall_config
 from hall_controller.core import ControllerCore
@@ -29,7 +28,7 @@ from hall_controller.service import ControllerService
 from hall_controller.store import Store
 from hall_protocol import topics
 from hall_protocol.devices import Role
-from hall_protocol.mqtt import make_client, payload_bytes
+from hall_protocol.mqtt import make_client, payload_bytes, user_properties
 
 HALL = "outage"
 SERVICES = tuple(f"S{i:02d}" for i in range(10))
