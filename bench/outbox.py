@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -222,7 +223,7 @@ class _Responder:
 
 
 HALL = "hall-bench"
-DRAIN_WINDOW = int(__import__("os").environ.get("OV_DRAIN_WINDOW", "16"))
+DRAIN_WINDOW = int(os.environ.get("OV_DRAIN_WINDOW", "32"))
 
 
 async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:

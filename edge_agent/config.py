@@ -52,7 +52,7 @@ class AgentConfig(ConfigStruct, frozen=True):
     reconnect_base_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.5
     reconnect_cap_s: Annotated[float, msgspec.Meta(gt=0, le=300)] = 30.0
     """Reconnection delays: full-jitter exponential backoff from base, capped here."""
-    drain_window: Annotated[int, msgspec.Meta(ge=1, le=256)] = 16
+    drain_window: Annotated[int, msgspec.Meta(ge=1, le=256)] = 32
     """Backlog messages in flight at once after a reconnect; live requests are sent outside this window."""
     ui_command_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 30.0
     """How long a remote command forwarded to the UI may run (never past the command's own expiry)."""

@@ -49,10 +49,7 @@ def resolve_config(args: argparse.Namespace) -> tuple[KioskConfig, Path]:
     elif args.configs:
         folder = Path(args.configs).resolve()
         file = folder / "kiosk.toml"
-        if file.is_file():
-            config = load_kiosk_config(file)
-        else:
-            config = KioskConfig(device_id=f"{args.role or 'kiosk'}-ui")
+        config = load_kiosk_config(file) if file.is_file() else KioskConfig(device_id=f"{args.role or 'kiosk'}-ui")
         config = msgspec.structs.replace(config, configs_dir=str(folder))
         base = folder
     else:
@@ -72,7 +69,7 @@ def resolve_config(args: argparse.Namespace) -> tuple[KioskConfig, Path]:
         changes["window"] = msgspec.structs.replace(config.window, width=args.width or config.window.width,
                                                     height=args.height or config.window.height)
     if changes:
-        config = msgspec.structs.replace(config, **changes)  # type: ignore[arg-type]
+        config = msgspec.structs.replace(config, **changes)
     check_role(config.role, config.window_id)
     return config, base
 

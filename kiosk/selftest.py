@@ -159,7 +159,7 @@ def driver_name(cfg: Any) -> str:
     return str(tag) if tag is not None else type(cfg).__name__
 
 
-async def test_device(name: str, cfg: Any, *, timeout_s: float = 20.0) -> DeviceReport:
+async def check_device(name: str, cfg: Any, *, timeout_s: float = 20.0) -> DeviceReport:
     driver = driver_name(cfg)
     began = time.monotonic()
     try:
@@ -180,7 +180,7 @@ async def test_device(name: str, cfg: Any, *, timeout_s: float = 20.0) -> Device
 
 async def run_selftest(devices: DevicesConfig, *, timeout_s: float = 20.0) -> list[DeviceReport]:
     """One device after another (they may share a serial bus or the CPU with a running kiosk)."""
-    return [await test_device(name, cfg, timeout_s=timeout_s) for name, cfg in devices.configured().items()]
+    return [await check_device(name, cfg, timeout_s=timeout_s) for name, cfg in devices.configured().items()]
 
 
 def exit_code(reports: list[DeviceReport]) -> int:

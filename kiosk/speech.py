@@ -44,6 +44,13 @@ class Utterance:
     played: bool  # False when no player is available: rendered only
 
 
+def _wav_bytes(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def find_player(choice: str) -> tuple[str, ...] | None:
     """The player command to use, or None to render only."""
     if choice == "none":
@@ -143,7 +150,7 @@ class Speaker:
                 proc.kill()
             await proc.wait()
             raise
-        if proc.returncode != 0 or not target.exists() or target.stat().st_size <= 44:
+        if proc.returncode != 0 or await asyncio.to_thread(_wav_bytes, target) <= 44:  # 44: a bare WAV header
             raise SpeechError(f"espeak-ng exited {proc.returncode}: {err.decode(errors='replace').strip()[:200]}")
         return target
 

@@ -19,6 +19,7 @@ from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, DictProperty, NumericProperty, StringProperty
 
+from kiosk.app.agent import AgentConnection
 from kiosk.app.texts import ui
 from kiosk.i18n import Lang, t
 from kiosk.speech import Speaker
@@ -77,6 +78,7 @@ class OneVisitApp(App):  # type: ignore[misc]
         self._tasks: set[asyncio.Task[Any]] = set()
         self.failed_tasks = 0
         self.stopped = False
+        self.agent_connection: AgentConnection | None = None  # set by the runtime
 
     # time ---------------------------------------------------------------------------------------------
 

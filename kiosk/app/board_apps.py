@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from typing import Any
 
 from kivy.clock import Clock
@@ -12,7 +13,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kiosk.app.agent import LinkState
 from kiosk.app.base import OneVisitApp, load_kv
 from kiosk.app.boards import EvaluatorBoard, HallBoard, HallFeedEvent, WindowBoard, WindowPhase
-from kiosk.app.build import button, label
+from kiosk.app.build import button, label, row
 from kiosk.app.devices import DeviceHub
 from kiosk.i18n import Bilingual, Text
 from kiosk.viewmodels.rating import RatingPhase
@@ -60,6 +61,26 @@ class _BoardApp(OneVisitApp):
         raise NotImplementedError
 
 
+MAX_CALL_ROWS = 6
+MAX_QUEUE_ROWS = 10
+
+
+def _call_row(cells: list[Any]) -> Any:
+    for cell, share in zip(cells, (1.0, 1.5, 0.7), strict=True):
+        cell.size_hint_x = share
+    return row(cells)
+
+
+def _queue_row(name: str, waiting: str, wait: str, *, header: bool = False, ov_id: str = "",
+               muted: bool = False) -> Any:
+    kind = "small" if header else "body"
+    fg = "text_muted" if header or muted else "text"
+    cells = [label(name, kind=kind, fg=fg, ov_id=ov_id), label(waiting, kind=kind, fg=fg, halign="center"),
+             label(wait, kind=kind, fg=fg)]
+    cells[0].size_hint_x = 2.2
+    return row(cells)
+
+
 class HallScreenApp(_BoardApp):
     """大厅综合屏: not touched by anyone; shows the latest calls and every service's queue."""
 
@@ -72,7 +93,6 @@ class HallScreenApp(_BoardApp):
     def build(self) -> HallScreenRoot:
         load_kv("common.kv")
         load_kv("boards.kv")
-        self.apply_theme(theme_for(True))  # read from across the hall: the large scale
         self.root = HallScreenRoot()
         Clock.schedule_interval(lambda _dt: self._clock(), 1.0)
         self.render()
@@ -91,10 +111,10 @@ class HallScreenApp(_BoardApp):
             return
         self.renders += 1
         ids = root.ids
-        ids.hall_name.text = f"{b.hall_name.zh}\n{b.hall_name.en}"
+        ids.hall_name.text = b.hall_name.zh
         self._clock()
-        ids.calls_title.text = f"{self.ui('calls_title', 'zh')}  {self.ui('calls_title', 'en')}"
-        ids.queues_title.text = f"{self.ui('queues_title', 'zh')}  {self.ui('queues_title', 'en')}"
+        ids.calls_title.text = self.ui("calls_title", "zh")
+        ids.queues_title.text = self.ui("queues_title", "zh")
         if not self.connected:
             ids.status.text = f"{self.ui('agent_down', 'zh')}  {self.ui('agent_down', 'en')}"
         elif not self.online:
@@ -105,30 +125,29 @@ class HallScreenApp(_BoardApp):
             ids.status.text = ""
         calls = ids.calls
         calls.clear_widgets()
-        for key in ("col_number", "col_window", "col_name"):
-            calls.add_widget(label(self.ui(key, "zh"), fg="text_muted", kind="small"))
+        calls.add_widget(_call_row([label(self.ui(k, "zh"), fg="text_muted", kind="small") for k in
+                                    ("col_number", "col_window", "col_name")]))
         if not b.calls:
             calls.add_widget(label(self.ui("no_calls", "zh"), fg="text_muted", ov_id="hall.no_calls"))
-            calls.add_widget(label(""))
-            calls.add_widget(label(""))
-        for n, c in enumerate(b.calls):
-            kind = "title" if n == 0 else "large"
-            fg = "accent" if n == 0 else "text"
-            recall = f" ({self.ui('recall', 'zh')})" if c.recalled else ""
-            calls.add_widget(label(c.number + recall, kind=kind, fg=fg, ov_id=f"hall.call.{c.number}", bold=True))
-            calls.add_widget(label(c.window.zh, kind=kind, fg=fg))
-            calls.add_widget(label(c.masked_name or "—", kind=kind, fg=fg))
+        for n, c in enumerate(b.calls[:MAX_CALL_ROWS]):
+            kind, fg = ("title", "accent") if n == 0 else ("large", "text")
+            recall = f"（{self.ui('recall', 'zh')}）" if c.recalled else ""
+            calls.add_widget(_call_row([
+                label(c.number + recall, kind=kind, fg=fg, ov_id=f"hall.call.{c.number}", bold=True),
+                label(c.window.zh, kind=kind, fg=fg),
+                label(c.masked_name or "—", kind=kind, fg=fg),
+            ]))
         queues = ids.queues
         queues.clear_widgets()
-        for key in ("col_service", "col_waiting", "col_wait"):
-            queues.add_widget(label(self.ui(key, "zh"), fg="text_muted", kind="small"))
-        for q in b.queues:
-            queues.add_widget(label(q.name.zh, kind="body", ov_id=f"hall.queue.{q.code}"))
-            queues.add_widget(label(str(q.waiting), kind="large", halign="center"))
+        queues.add_widget(_queue_row(self.ui("col_service", "zh"), self.ui("col_waiting", "zh"),
+                                     self.ui("col_wait", "zh"), header=True))
+        for q in b.queues[:MAX_QUEUE_ROWS]:
             wait = self.ui("wait_min", "zh", minutes=q.wait_min) if q.open else self.ui("closed", "zh")
-            queues.add_widget(label(wait, kind="body", fg="text" if q.open else "text_muted"))
+            queues.add_widget(_queue_row(q.name.zh, str(q.waiting), wait, ov_id=f"hall.queue.{q.code}",
+                                         muted=not q.open))
         total = b.waiting_total
-        ids.footer.text = f"{self.ui('waiting_total', 'zh', count=total)}   {self.ui('waiting_total', 'en', count=total)}"
+        zh, en = self.ui("waiting_total", "zh", count=total), self.ui("waiting_total", "en", count=total)
+        ids.footer.text = f"{zh}   {en}"
 
 
 class WindowDisplayApp(_BoardApp):
@@ -252,7 +271,7 @@ class EvaluatorApp(_BoardApp):
             body.add_widget(label(self.ui("eval_prompt", lang, number=self.board.number or ""), kind="title",
                                   halign="center", ov_id="eval.prompt"))
             for n, text, chosen in r.levels:
-                body.add_widget(button(text.render(lang), (lambda n=n: self.rate(n)), ov_id=f"rating.level.{n}",
+                body.add_widget(button(text.render(lang), partial(self.rate, n), ov_id=f"rating.level.{n}",
                                        role="primary" if n >= 4 else "secondary", kind="title", selected=chosen,
                                        enabled=r.phase is not RatingPhase.SUBMITTING))
         if r.message is not None:

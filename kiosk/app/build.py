@@ -13,9 +13,17 @@ from kivy.uix.widget import Widget
 from kiosk.app.widgets import OvButton, OvLabel, Panel, QrImage
 
 
+def keep_together(text: str) -> str:
+    """Chinese wraps between any two characters, but Kivy prefers a space: "25 秒后…" would leave "25"
+    alone on its line. Spaces in Chinese text become no-break spaces; English keeps its spaces."""
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text.replace(" ", "\u00a0")
+    return text
+
+
 def label(text: str, *, kind: str = "body", fg: str = "text", bg: str = "", halign: str = "left",
           ov_id: str = "", bold: bool | None = None) -> OvLabel:
-    w = OvLabel(text=text, kind=kind, fg=fg, bg=bg, halign=halign, ov_id=ov_id)
+    w = OvLabel(text=keep_together(text), kind=kind, fg=fg, bg=bg, halign=halign, ov_id=ov_id)
     if bg:
         w.padding = (dp(12), dp(8))
     if bold is not None:
@@ -25,7 +33,7 @@ def label(text: str, *, kind: str = "body", fg: str = "text", bg: str = "", hali
 
 def button(text: str, action: Callable[[], Any], *, ov_id: str, role: str = "primary", kind: str = "body",
            selected: bool = False, enabled: bool = True, halign: str = "center") -> OvButton:
-    w = OvButton(text=text, ov_id=ov_id, role=role, kind=kind, selected=selected, disabled=not enabled,
+    w = OvButton(text=keep_together(text), ov_id=ov_id, role=role, kind=kind, selected=selected, disabled=not enabled,
                  halign=halign)
     w.bind(on_release=lambda *_a: action())
     return w

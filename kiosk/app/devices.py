@@ -86,11 +86,8 @@ class DevicePrinter:
         if self.document is None:
             self._last_failed = "document"
             raise DeviceAbsent("no document printer configured")
-        fd, name = tempfile.mkstemp(suffix=MIME_SUFFIX.get(mime, ".bin"), dir=self._tmp)
-        path = Path(name)
+        path = await asyncio.to_thread(self._write_temp, data, MIME_SUFFIX.get(mime, ".bin"))
         try:
-            with open(fd, "wb") as f:
-                f.write(data)
             await self.document.print_file(path, title=title)
         except DriverError:
             self._last_failed = "document"
@@ -99,8 +96,14 @@ class DevicePrinter:
             self._last_failed = "document"
             raise DeviceFault(f"document printer failed: {err!r}") from err
         finally:
-            path.unlink(missing_ok=True)  # the citizen's document never stays on the kiosk
+            await asyncio.to_thread(path.unlink, missing_ok=True)  # the citizen's document never stays here
         self.documents_printed += 1
+
+    def _write_temp(self, data: bytes, suffix: str) -> Path:
+        fd, name = tempfile.mkstemp(suffix=suffix, dir=self._tmp)  # 0600
+        with open(fd, "wb") as f:
+            f.write(data)
+        return Path(name)
 
     async def health(self) -> PeripheralHealth:
         device = self.document if self._last_failed == "document" else self.receipt

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,15 @@ def _scroll_into_view(widget: Widget) -> ScrollView | None:
     return None
 
 
-async def tap(ov_id: str, *, settle_frames: int = 2) -> Widget:
+async def tap_timed(ov_id: str) -> float:
+    """Tap without settling afterwards; returns ``time.perf_counter()`` at the finger's release (for
+    measuring how long the next screen takes to appear)."""
+    marks: list[float] = []
+    await tap(ov_id, settle_frames=0, released_at=marks)
+    return marks[0]
+
+
+async def tap(ov_id: str, *, settle_frames: int = 2, released_at: list[float] | None = None) -> Widget:
     """Touch the widget's centre (scrolled into view first) and lift the finger; for a button, until it has
     seen the release (a ScrollView hands a tap to its children only when the finger lifts, then releases
     it 0.2 s later)."""
@@ -124,6 +133,8 @@ async def tap(ov_id: str, *, settle_frames: int = 2) -> Widget:
     released: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def on_release(*_args: Any) -> None:
+        if released_at is not None:
+            released_at.append(time.perf_counter())
         if not released.done():
             released.set_result(None)
 
@@ -134,6 +145,8 @@ async def tap(ov_id: str, *, settle_frames: int = 2) -> Widget:
     try:
         EventLoop.post_dispatch_input("begin", finger)
         await frame()
+        if released_at is not None and not is_button:
+            released_at.append(time.perf_counter())
         EventLoop.post_dispatch_input("end", finger)
         if is_button:
             try:
@@ -143,7 +156,8 @@ async def tap(ov_id: str, *, settle_frames: int = 2) -> Widget:
     finally:
         if is_button:
             widget.funbind("on_release", on_release)
-    await settle(settle_frames)
+    if settle_frames:
+        await settle(settle_frames)
     return widget
 
 

@@ -14,10 +14,11 @@ from hall_protocol.health import HealthState, PeripheralHealth
 from kiosk.app import kiosk_screens
 from kiosk.app.agent import AgentConnection, LinkState
 from kiosk.app.base import OneVisitApp, load_kv
-from kiosk.app.build import label, qr
+from kiosk.app.build import keep_together, label, qr
 from kiosk.app.devices import DeviceHub
 from kiosk.app.texts import ui
 from kiosk.app.widgets import Scrim, forget_qr_codes
+from kiosk.viewmodels.fault import FaultKind
 from kiosk.viewmodels.identify import IdentifyMethod
 from kiosk.viewmodels.idle import IdlePhase
 from kiosk.viewmodels.kiosk import KioskViewModel, Screen
@@ -112,9 +113,9 @@ class KioskApp(OneVisitApp):
         ids.hall_name.text = vm.ctx.hall_name.render(lang)
         ids.lang_button.text = vm.lang_label.render(lang)
         ids.elder_button.text = vm.elder_label.render(lang)
-        ids.elder_button.selected = vm.elder
         banner = vm.banner
-        ids.banner.text = ui("agent_down", lang) if not self.connected else (banner.render(lang) if banner else "")
+        ids.banner.text = keep_together(
+            ui("agent_down", lang) if not self.connected else (banner.render(lang) if banner else ""))
         ids.navbar.opacity = 0 if vm.screen is Screen.ATTRACT else 1
         ids.navbar.disabled = vm.screen is Screen.ATTRACT
         if vm.screen is not Screen.TICKET:
@@ -136,16 +137,18 @@ class KioskApp(OneVisitApp):
         fault = self._overlays["fault"]
         if notice is not None:
             ids = fault.ids
-            ids.title.text = notice.title.render(vm.lang)
-            ids.message.text = notice.message.render(vm.lang) if notice.message else ""
-            ids.next_step.text = notice.next_step.render(vm.lang)
+            ids.title.text = keep_together(notice.title.render(vm.lang))
+            ids.message.text = keep_together(notice.message.render(vm.lang)) if notice.message else ""
+            ids.next_step.text = keep_together(notice.next_step.render(vm.lang))
             ids.ticket_box.clear_widgets()
             if notice.ticket is not None:
                 ids.ticket_box.add_widget(label(notice.ticket.number, kind="number", fg="accent", halign="center",
                                                 ov_id="fault.number"))
                 if notice.qr:
                     ids.ticket_box.add_widget(qr(notice.qr, ov_id="fault.qr", size_dp=200))
-        self._show("fault", notice is not None)
+        # on the attract loop the offline banner says it; the notice waits for the citizen's first touch
+        self._show("fault", notice is not None and not (
+            notice.kind is FaultKind.HALL_OFFLINE and vm.screen is Screen.ATTRACT))
         qr_overlay = self._overlays["qr"]
         if self.qr_payload:
             qr_overlay.ids.qr.payload = self.qr_payload
@@ -154,7 +157,7 @@ class KioskApp(OneVisitApp):
         status = vm.idle_status
         message = status.message
         if message is not None:
-            idle.ids.message.text = message.render(vm.lang)
+            idle.ids.message.text = keep_together(message.render(vm.lang))
         self._show("idle", status.phase is IdlePhase.WARNING)
 
     def _show(self, name: str, visible: bool) -> None:
@@ -230,9 +233,7 @@ class KioskApp(OneVisitApp):
     def back(self) -> None:
         vm, now = self.vm, self.now()
         s = vm.screen
-        if s is Screen.FINDER and vm.finder.back():
-            pass
-        elif s is Screen.GUIDE and vm.guide.back():
+        if (s is Screen.FINDER and vm.finder.back()) or (s is Screen.GUIDE and vm.guide.back()):
             pass
         elif s in (Screen.GUIDE, Screen.SELFPRINT, Screen.PROGRESS) or (
                 s is Screen.TICKET and not self.checkin_mode and vm.ticket.phase is not TicketPhase.ISSUED):

@@ -6,6 +6,7 @@ an action of the app (``KioskActions``), which calls the view-model with the cur
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
 from kivy.uix.widget import Widget
@@ -56,7 +57,14 @@ def _pager_row(pager: Pager[Any], a: KioskActions, lang: Lang, changed: Callable
         return []
 
     def step(forward: bool) -> None:
-        a.act(lambda: (pager.next() if forward else pager.prev(), changed()))
+        def turn() -> None:
+            if forward:
+                pager.next()
+            else:
+                pager.prev()
+            changed()
+
+        a.act(turn)
 
     return [row([
         button(Text("common.prev_page").render(lang), lambda: step(False), ov_id="pager.prev", role="secondary",
@@ -110,7 +118,7 @@ def identify(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     idv = vm.identify
     out: list[Widget] = [label(idv.title.render(lang), kind="title", ov_id="identify.title")]
     methods = [
-        button(text.render(lang), (lambda m=m: a.choose_method(m)), ov_id=f"identify.method.{m.value}",
+        button(text.render(lang), partial(a.choose_method, m), ov_id=f"identify.method.{m.value}",
                role="secondary", kind="large", selected=idv.method is m, enabled=enabled)
         for m, text, enabled in idv.methods
     ]
@@ -126,7 +134,7 @@ def identify(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
         out.append(label(kp.display or "—", kind="title", halign="center", ov_id="identify.keypad.display"))
         out.append(label(idv.keypad_count.render(lang), halign="center", fg="text_muted"))
         keys = [
-            button(k, (lambda k=k: a.act(lambda: idv.press(k))), ov_id=f"keypad.{k}", role="surface", kind="title",
+            button(k, partial(a.act, partial(idv.press, k)), ov_id=f"keypad.{k}", role="surface", kind="title",
                    enabled=kp.key_enabled(k))
             for k in KEYPAD_KEYS
         ]
@@ -151,7 +159,7 @@ def finder(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     if greeting is not None:
         out.append(label(greeting.render(lang), kind="large", fg="primary", ov_id="finder.greeting"))
     tabs = [
-        button(text.render(lang), (lambda tab=tab: a.act(lambda: f.select_tab(tab))), ov_id=f"finder.tab.{tab.value}",
+        button(text.render(lang), partial(a.act, partial(f.select_tab, tab)), ov_id=f"finder.tab.{tab.value}",
                role="secondary", kind="body", selected=f.tab is tab)
         for tab, text in f.tabs
     ]
@@ -159,7 +167,7 @@ def finder(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     if f.tab is FinderTab.SEARCH:
         out.append(label(f.query or f.search_placeholder.render(lang), kind="large",
                          fg="text" if f.query else "text_muted", bg="surface", ov_id="finder.query"))
-        keys = [button(ch, (lambda ch=ch: a.type_letter(ch)), ov_id=f"letter.{ch}", role="surface", kind="large")
+        keys = [button(ch, partial(a.type_letter, ch), ov_id=f"letter.{ch}", role="surface", kind="large")
                 for ch in LETTERS]
         out.append(grid(keys, 6 if vm.elder else 7, spacing=6))
         out.append(row([
@@ -171,7 +179,7 @@ def finder(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
         out += _items(vm, a, lang)
     elif f.group is None:
         groups = [
-            button(g.name.render(lang), (lambda gid=g.id: a.act(lambda: f.open_group(gid))),
+            button(g.name.render(lang), partial(a.act, partial(f.open_group, g.id)),
                    ov_id=f"finder.group.{g.id}", role="surface", kind="large")
             for g in f.groups.items
         ]
@@ -190,7 +198,8 @@ def _items(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
         text = f"{it.title.render(lang)}\n{it.subtitle.render(lang)}"
         if it.badge is not None:
             text += f"  ·  {it.badge.render(lang)}"
-        items.append(button(text, (lambda code=it.entry.code: a.choose_entry(code)), ov_id=f"finder.item.{it.entry.code}",
+        code = it.entry.code
+        items.append(button(text, partial(a.choose_entry, code), ov_id=f"finder.item.{code}",
                             role="surface", kind="body", halign="left"))
     return [*items, *_pager_row(f.items, a, lang, lambda: f.changed.emit("items"))]
 
@@ -210,7 +219,7 @@ def guide(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
         if g.help is not None:
             out.append(label(g.help.render(lang), fg="text_muted"))
         out += [
-            button(o.label.render(lang), (lambda oid=o.id: a.act(lambda: g.choose(oid))), ov_id=f"guide.option.{o.id}",
+            button(o.label.render(lang), partial(a.act, partial(g.choose, o.id)), ov_id=f"guide.option.{o.id}",
                    role="secondary", kind="large")
             for o in g.options.items
         ]
@@ -236,7 +245,7 @@ def guide(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     if g.message is not None:
         out.append(label(g.message.render(lang), fg="primary", kind="large", ov_id="guide.message"))
     out += [
-        button(text.render(lang), (lambda name=name: a.guide_action(name)), ov_id=f"guide.action.{name}",
+        button(text.render(lang), partial(a.guide_action, name), ov_id=f"guide.action.{name}",
                role="primary" if name == "ticket" else "secondary", kind="large")
         for name, text in g.actions
     ]
@@ -312,7 +321,7 @@ def selfprint(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     elif sp.phase in (LookupPhase.READY, LookupPhase.FAILED, LookupPhase.DONE):
         for d in sp.documents.items:
             text = f"{d.title.render(lang)}\n{d.kind.render(lang)} · {d.pages.render(lang)} · {d.issued_on}"
-            out.append(button(text, (lambda did=d.doc_id: a.act(lambda: sp.select(did))),
+            out.append(button(text, partial(a.act, partial(sp.select, d.doc_id)),
                               ov_id=f"selfprint.doc.{d.doc_id}", role="secondary", halign="left",
                               selected=sp.selected == d.doc_id))
         out += _pager_row(sp.documents, a, lang, lambda: sp.changed.emit("documents"))
@@ -350,14 +359,14 @@ def rating(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
         out.append(label(Text("rating.scan_ticket").render(lang), kind="large", fg="primary", ov_id="rating.prompt"))
     if r.phase in (RatingPhase.CHOOSING, RatingPhase.FAILED, RatingPhase.SUBMITTING):
         out += [
-            button(text.render(lang), (lambda n=n: a.act(lambda: r.choose_level(n))), ov_id=f"rating.level.{n}",
+            button(text.render(lang), partial(a.act, partial(r.choose_level, n)), ov_id=f"rating.level.{n}",
                    role="secondary", kind="large", selected=chosen)
             for n, text, chosen in r.levels
         ]
         if r.reasons:
             out.append(label(r.reasons_label.render(lang), fg="text_muted"))
             out.append(grid([
-                button(text.render(lang), (lambda code=code: a.act(lambda: r.toggle_reason(code))),
+                button(text.render(lang), partial(a.act, partial(r.toggle_reason, code)),
                        ov_id=f"rating.reason.{code}", role="secondary", selected=chosen)
                 for code, text, chosen in r.reasons
             ], 1 if vm.elder else 2))

@@ -86,6 +86,7 @@ def _build_kiosk(config: KioskConfig, base: Path, started_at: float, use_player:
         if isinstance(event, HallState):
             vm.set_hall_state(event)
 
+    app.agent_connection = agent
     agent.on_state = app.on_link
     agent.on_event = on_event
     prompts = [(vm.attract.prompt.render(lang), lang) for lang in LANGS]
@@ -109,6 +110,7 @@ def _build_hall_screen(config: KioskConfig, base: Path, started_at: float, use_p
     zones = (config.zone,) if config.zone else tuple(z.id for z in hall.zones)
     agent = AgentConnection(config.agent_socket, subscribe=Subscribe(zones=zones, calls=True, hall_state=True))
     app = HallScreenApp(board, started_at=started_at)
+    app.agent_connection = agent
     agent.on_state = app.on_link
     agent.on_event = app.on_hall_event
     return Built(app, [agent.run()])
@@ -126,6 +128,7 @@ def _build_window_display(config: KioskConfig, base: Path, started_at: float, us
     agent = AgentConnection(config.agent_socket, subscribe=Subscribe(calls=True, tickets=True, hall_state=True))
     hub = DeviceHub(config.devices, use=WINDOW_DEVICES, callbacks=DeviceCallbacks())
     app = WindowDisplayApp(board, hub=hub, hall_name=hall.hall.name_zh, started_at=started_at)
+    app.agent_connection = agent
     agent.on_state = app.on_link
     agent.on_event = app.on_hall_event
     return Built(app, [agent.run(), hub.run()])
@@ -149,6 +152,7 @@ def _build_evaluator(config: KioskConfig, base: Path, started_at: float, use_pla
     speaker = Speaker(config.speech, use_player=use_player)
     app = EvaluatorApp(board, hub=hub, speaker=speaker, hall_name=ctx.hall_name, started_at=started_at)
     hub.callbacks = DeviceCallbacks(on_key=app.on_key)
+    app.agent_connection = agent
     agent.on_state = app.on_link
     agent.on_event = app.on_hall_event
     return Built(app, [agent.run(), hub.run()], [speaker.aclose])

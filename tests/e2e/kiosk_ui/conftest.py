@@ -10,7 +10,7 @@ import pytest_asyncio
 
 from hall_controller.config import HallConfig, load_hall_config
 from tests.e2e.kiosk_ui.fake_agent import FakeAgent
-from tests.e2e.kiosk_ui.remote import ROOT, RemoteUi, ui_env
+from tests.e2e.kiosk_ui.remote import ROOT, RemoteUi, kiosk_test_config, ui_env
 from tests.fixtures.xvfb import Display
 
 DEMO = ROOT / "configs" / "demo"
@@ -34,19 +34,7 @@ async def agent(workdir: Path, hall: HallConfig) -> AsyncIterator[FakeAgent]:
     await fake.close()
 
 
-def test_config(workdir: Path) -> Path:
-    """The demo kiosk.toml without its simulated camera: the sim camera shows a fixed code over and over,
-    and tests hand the kiosk their own codes (through the same entry the camera's scanner uses)."""
-    text = (DEMO / "kiosk.toml").read_text()
-    head, _, rest = text.partition("[devices.camera]")
-    tail = rest[rest.index("[devices.", 1):]
-    text = (head + tail).replace('configs_dir = "."', f'configs_dir = "{DEMO}"')
-    path = workdir / "kiosk.toml"
-    path.write_text(text)
-    return path
-
-
 async def start_ui(xvfb: Display, workdir: Path, agent: FakeAgent, *extra: str) -> RemoteUi:
     return await RemoteUi.start(ui_env(xvfb.env()), workdir, [
-        "--config", str(test_config(workdir)), "--agent-socket", agent.path, *extra,
+        "--config", str(kiosk_test_config(workdir)), "--agent-socket", agent.path, *extra,
     ])

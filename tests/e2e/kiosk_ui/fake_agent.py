@@ -59,6 +59,7 @@ class FakeAgent:
         self.health: dict[str, object] = {}
         self.clients: list[_Client] = []
         self.subscribed = asyncio.Event()
+        self.retained: list[HallState | DisplayState] = []  # replayed to each new subscriber, like the broker
         self._numbers: dict[str, int] = {}
         self._provisional = 9000
         self._replies: dict[str, RpcReply] = {}
@@ -86,13 +87,15 @@ class FakeAgent:
         self._broadcast(Connectivity(online=online, since=time.time()))
 
     def push(self, body: CallEvent | TicketEvent | HallState | DisplayState) -> None:
-        event = Event(body=body)
         for c in self.clients:
-            s = c.subscription
-            if ((isinstance(body, CallEvent) and s.calls) or (isinstance(body, TicketEvent) and s.tickets)
-                    or (isinstance(body, HallState) and s.hall_state)
-                    or (isinstance(body, DisplayState) and body.zone in s.zones)):
-                self._send(c, event)
+            self._push_to(c, body)
+
+    def _push_to(self, c: _Client, body: CallEvent | TicketEvent | HallState | DisplayState) -> None:
+        s = c.subscription
+        if ((isinstance(body, CallEvent) and s.calls) or (isinstance(body, TicketEvent) and s.tickets)
+                or (isinstance(body, HallState) and s.hall_state)
+                or (isinstance(body, DisplayState) and body.zone in s.zones)):
+            self._send(c, Event(body=body))
 
     def of_type(self, kind: type[Message]) -> list[Message]:
         return [r for r in self.requests if isinstance(r, kind)]
@@ -123,6 +126,8 @@ class FakeAgent:
                     if isinstance(msg, Subscribe):
                         client.subscription = msg
                         self.subscribed.set()
+                        for body in self.retained:
+                            self._push_to(client, body)
                     elif isinstance(msg, HealthReport):
                         self.health.update(msg.peripherals)
                     elif isinstance(msg, Request):

@@ -10,13 +10,13 @@ the configured simulators, reached through the app's DeviceHub exactly as their 
 from __future__ import annotations
 
 import argparse
-import faulthandler
-import signal
 import asyncio
 import contextlib
+import faulthandler
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -37,6 +37,7 @@ def _state(app: Any) -> dict[str, Any]:
         "ids": driving.ids_on_screen(),
         "texts": driving.texts_on_screen(),
         "window": [driving.Window.width, driving.Window.height],
+        "agent_connects": app.agent_connection.connects if getattr(app, "agent_connection", None) else 0,
     }
     vm = getattr(app, "vm", None)
     if vm is not None:
@@ -71,6 +72,9 @@ def _state(app: Any) -> dict[str, Any]:
     board = getattr(app, "board", None)
     if board is not None and hasattr(board, "rating"):
         out["rating_phase"] = board.rating.phase.value
+    if board is not None and hasattr(board, "calls"):
+        out["calls"] = [c.number for c in board.calls]
+        out["queues"] = {q.code: q.waiting for q in board.queues}
     if board is not None and hasattr(board, "phase"):
         out["window_phase"] = board.phase.value
         out["window_number"] = board.number
@@ -166,7 +170,7 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
         w = driving.find(req["id"])
         x, y = w.to_window(*w.center)
         return {"center": [x, y], "pos": list(w.pos), "size": list(w.size),
-                "parents": [type(p).__name__ + str(list(getattr(p, "pos", ()))) + str(list(p.size)) for p in _parents(w)]}
+                "parents": [f"{type(p).__name__}{list(getattr(p, 'pos', ()))}{list(p.size)}" for p in _parents(w)]}
     if op == "tapdebug":
         from kivy.base import EventLoop
         w = driving.find(req["id"])
@@ -193,10 +197,51 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
                 "min_label_sp": min(w.font_size for w in labels) / dp(1), "count": len(buttons)}
     if op == "volume":
         return app.speaker.volume
+    if op == "resources":
+        return resources(app)
+    if op == "session":  # one citizen through the UI: browse, pick a service, ticket printed, home (wipe)
+        return await soak_session(app)
     if op == "stop":
         app.stop()
         return True
     raise ValueError(f"unknown op {op!r}")
+
+
+def resources(app: Any) -> dict[str, Any]:
+    import gc
+
+    import psutil
+    from kivy.graphics.texture import Texture
+
+    gc.collect()
+    proc = psutil.Process()
+    printer = app.hub.printer if getattr(app, "hub", None) is not None else None
+    return {
+        "rss": proc.memory_info().rss,
+        "fds": proc.num_fds(),
+        "textures": sum(1 for o in gc.get_objects() if isinstance(o, Texture)),
+        "speech_files": len(app.speaker.files()) if app.speaker is not None else 0,
+        "print_temp_files": len(printer.temp_files()) if printer is not None else 0,
+        "threads": proc.num_threads(),
+    }
+
+
+async def soak_session(app: Any) -> dict[str, float]:
+    """Returns each step's transition time: release of the finger → first frame showing the result."""
+    from kiosk.app import driving
+
+    times: dict[str, float] = {}
+    for step, wait_for in (("attract.browse", "finder.group.cards"), ("finder.group.cards", "finder.item.SB-CARD"),
+                           ("finder.item.SB-CARD", "ticket.done"), ("ticket.done", "attract.start")):
+        began = await driving.tap_timed(step)
+        for _ in range(200):
+            if driving.find_all(wait_for):
+                break
+            await driving.frame()
+        else:
+            raise AssertionError(f"{wait_for} did not appear after {step}")
+        times[step] = time.perf_counter() - began
+    return times
 
 
 def _parents(w: Any) -> list[Any]:
@@ -224,7 +269,7 @@ def control_server(path: str) -> Any:
                 await writer.drain()
             writer.close()
 
-        while app.root is None:  # the App builds its window first
+        while app.root is None:  # noqa: ASYNC110 - the App builds its window first; Kivy offers no awaitable
             await asyncio.sleep(0.02)
         server = await asyncio.start_unix_server(client, path=path, limit=1 << 22)
         try:

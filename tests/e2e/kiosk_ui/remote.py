@@ -24,6 +24,11 @@ class UiError(AssertionError):
     pass
 
 
+def _spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as logf:
+        return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT)
+
+
 class RemoteUi:
     def __init__(self, proc: subprocess.Popen[bytes], control: Path, log: Path) -> None:
         self.proc = proc
@@ -36,11 +41,8 @@ class RemoteUi:
     async def start(cls, env: dict[str, str], workdir: Path, ui_args: list[str], *, timeout: float = 30.0) -> RemoteUi:
         control = workdir / "control.sock"
         log = workdir / "ui.log"
-        with open(log, "wb") as logf:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.e2e.kiosk_ui.harness", "--control", str(control), "--", *ui_args],
-                cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
-            )
+        argv = [sys.executable, "-m", "tests.e2e.kiosk_ui.harness", "--control", str(control), "--", *ui_args]
+        proc = await asyncio.to_thread(_spawn, argv, env, log)
         ui = cls(proc, control, log)
         deadline = time.monotonic() + timeout
         while not control.exists():
@@ -54,7 +56,8 @@ class RemoteUi:
         return ui
 
     async def call(self, op: str, **kw: Any) -> Any:
-        assert self._writer is not None and self._reader is not None
+        assert self._writer is not None
+        assert self._reader is not None
         self._writer.write(json.dumps({"op": op, **kw}).encode() + b"\n")
         await self._writer.drain()
         line = await asyncio.wait_for(self._reader.readline(), 30)
@@ -105,6 +108,19 @@ class RemoteUi:
 
 _BRIEF = ("screen", "ticket_phase", "ticket_number", "fault", "idle_phase", "identified", "rating_phase",
           "window_phase", "connected", "online", "failed_tasks")
+
+
+def kiosk_test_config(workdir: Path) -> Path:
+    """The demo kiosk.toml without its simulated camera: the sim camera shows a fixed code over and over,
+    and tests hand the kiosk their own codes (through the same entry the camera's scanner uses)."""
+    demo = ROOT / "configs" / "demo"
+    text = (demo / "kiosk.toml").read_text()
+    head, _, rest = text.partition("[devices.camera]")
+    tail = rest[rest.index("[devices.", 1):]
+    text = (head + tail).replace('configs_dir = "."', f'configs_dir = "{demo}"')
+    path = workdir / "kiosk.toml"
+    path.write_text(text)
+    return path
 
 
 def ui_env(display_env: dict[str, str]) -> dict[str, str]:

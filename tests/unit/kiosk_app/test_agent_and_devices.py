@@ -1,0 +1,181 @@
+"""The UI's agent connection (against a stand-in agent on a real Unix socket) and the device glue."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from drivers.document_printer import DocumentSimConfig
+from drivers.errors import DeviceAbsent, DriverError
+from drivers.idcard import IdReaderSimConfig, sample_card
+from drivers.receipt_printer import ReceiptSimConfig
+from hall_controller.config import HallConfig, load_hall_config
+from hall_protocol.errors import ErrorCode
+from hall_protocol.health import HealthState, PeripheralHealth
+from hall_protocol.local import Subscribe
+from hall_protocol.tickets import ErrorReply, IssueTicket, TicketReply
+from kiosk.app.agent import AgentConnection, LinkState
+from kiosk.app.devices import DeviceCallbacks, DeviceHub, DevicePrinter
+from kiosk.config import DevicesConfig
+from kiosk.viewmodels.printing import LineSize, Receipt, ReceiptLine
+from kiosk.viewmodels.session import IdSource
+from tests.e2e.kiosk_ui.fake_agent import FakeAgent
+
+DEMO = Path(__file__).resolve().parents[3] / "configs" / "demo"
+ZHANG = "210102196503120026"
+
+
+@pytest.fixture(scope="module")
+def hall() -> HallConfig:
+    return load_hall_config(DEMO / "hall.toml")
+
+
+@pytest.fixture
+async def agent(tmp_path: Path, hall: HallConfig) -> AsyncIterator[FakeAgent]:
+    fake = await FakeAgent(str(tmp_path / "a.sock"), hall).start()
+    yield fake
+    await fake.close()
+
+
+async def wait_until(cond: object, timeout: float = 5.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not cond():  # type: ignore[operator]
+            await asyncio.sleep(0.01)
+
+
+def issue(rid: str) -> IssueTicket:
+    return IssueTicket(request_id=rid, service="SB-CARD", source_device="kiosk-1")
+
+
+async def test_requests_reconnects_and_health_replay(agent: FakeAgent) -> None:
+    states: list[LinkState] = []
+    conn = AgentConnection(agent.path, subscribe=Subscribe(hall_state=True), on_state=states.append,
+                           backoff_initial_s=0.01)
+    reply = await conn.request(issue("r0"))
+    assert isinstance(reply, ErrorReply) and reply.code is ErrorCode.UNAVAILABLE  # not connected yet
+    task = asyncio.create_task(conn.run())
+    try:
+        await wait_until(lambda: conn.state.connected and conn.state.online)
+        assert isinstance(await conn.request(issue("r1")), TicketReply)
+        await conn.report_health("receipt_printer", PeripheralHealth(state=HealthState.DEGRADED,
+                                                                     reasons=("media-low",)))
+        await wait_until(lambda: "receipt_printer" in agent.health)
+        agent.set_online(False)
+        await wait_until(lambda: conn.state.connected and not conn.state.online)
+        agent.health.clear()
+        await agent.drop_clients()
+        await wait_until(lambda: conn.connects == 2 and conn.state.connected)
+        await wait_until(lambda: "receipt_printer" in agent.health)  # sent again after the reconnect
+        assert LinkState(connected=False, online=False) in states
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_an_agent_that_is_not_there_yet(tmp_path: Path, hall: HallConfig) -> None:
+    conn = AgentConnection(str(tmp_path / "later.sock"), backoff_initial_s=0.01, backoff_max_s=0.05)
+    task = asyncio.create_task(conn.run())
+    try:
+        await asyncio.sleep(0.1)
+        assert not conn.state.connected
+        fake = await FakeAgent(str(tmp_path / "later.sock"), hall).start()
+        await wait_until(lambda: conn.state.connected)
+        await fake.close()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_a_listener_that_raises_does_not_stop_the_feed(agent: FakeAgent, hall: HallConfig) -> None:
+    from hall_protocol.hall import HallState
+
+    seen: list[object] = []
+
+    def on_event(event: object) -> None:
+        seen.append(event)
+        raise RuntimeError("a broken screen")
+
+    conn = AgentConnection(agent.path, subscribe=Subscribe(hall_state=True), on_event=on_event)
+    task = asyncio.create_task(conn.run())
+    try:
+        await wait_until(lambda: conn.state.connected)
+        await agent.subscribed.wait()
+        for seq in (1, 2):
+            agent.push(HallState(hall="demo", ts=0, seq=seq))
+        await wait_until(lambda: len(seen) == 2)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def receipt() -> Receipt:
+    return Receipt(lines=(ReceiptLine("示范区政务服务中心", LineSize.LARGE, center=True),
+                          ReceiptLine("您的号码", center=True), ReceiptLine("A001", LineSize.HUGE, center=True),
+                          ReceiptLine("请到 A区 等候叫号")), qr="http://127.0.0.1:8080/t/demo/T-A001?k=x")
+
+
+async def test_printer_adapter_prints_and_reports_paper_out() -> None:
+    from drivers.receipt_printer import open_receipt_printer
+
+    sim = open_receipt_printer(ReceiptSimConfig(tickets_per_roll=1))
+    printer = DevicePrinter(sim, None)
+    await printer.print_receipt(receipt())
+    assert printer.receipts_printed == 1
+    with pytest.raises(DriverError):
+        await printer.print_receipt(receipt())
+    health = await printer.health()
+    assert health.state is HealthState.FAULT and "media-empty" in health.reasons
+    with pytest.raises(DeviceAbsent):
+        await printer.print_document(b"%PDF-1.4", "application/pdf", "回执")
+    await printer.aclose()
+
+
+async def test_documents_are_printed_from_a_temporary_file_that_is_removed() -> None:
+    from drivers.document_printer import open_document_printer
+
+    doc = open_document_printer(DocumentSimConfig())
+    printer = DevicePrinter(None, doc)
+    png = (DEMO.parent.parent / "tests" / "e2e" / "kiosk_ui" / "reference" / "ticket.png").read_bytes()
+    await printer.print_document(png, "image/png", "受理回执")
+    assert printer.documents_printed == 1
+    assert printer.temp_files() == []
+    await printer.aclose()
+
+
+async def test_a_card_on_the_reader_is_read_once_per_placement() -> None:
+    cards: list[tuple[str, str, IdSource]] = []
+    errors: list[None] = []
+    healths: dict[str, PeripheralHealth] = {}
+    hub = DeviceHub(DevicesConfig(id_reader=IdReaderSimConfig(card_present=False)), use=("id_reader",),
+                    callbacks=DeviceCallbacks(on_card=lambda *a: cards.append(a), on_card_error=lambda: errors.append(None),
+                                              on_health=healths.__setitem__))
+    task = asyncio.create_task(hub.run())
+    try:
+        await wait_until(lambda: "id_reader" in healths)
+        assert healths["id_reader"].state is HealthState.OK
+        born = __import__("datetime").date(1965, 3, 12)
+        hub.id_reader.place(sample_card(name="张三", id_number=ZHANG, birth_date=born))
+        await wait_until(lambda: len(cards) == 1)
+        await asyncio.sleep(1.2)  # it stays on the reader: not read again
+        assert cards == [(ZHANG, "张三", IdSource.ID_CARD)]
+        hub.id_reader.remove()
+        await asyncio.sleep(0.8)
+        hub.id_reader.place(sample_card(name="张三", id_number=ZHANG, birth_date=born))
+        await wait_until(lambda: len(cards) == 2)
+        hub.id_reader.remove()
+        await asyncio.sleep(0.8)
+        hub.id_reader.place(sample_card(name="张三", id_number=ZHANG))  # birth date does not match: unreadable
+        await wait_until(lambda: len(errors) == 1)
+        await asyncio.sleep(1.0)
+        assert len(errors) == 1, "one message per unreadable card, not one per poll"
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,133 @@
+"""The hall screen, window display and evaluator models (no window): ordering, staleness, expiry, timing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hall_controller.config import HallConfig, load_hall_config
+from hall_protocol.hall import CallEvent, CallView, DisplayState, HallState, ServiceQueue, TicketEvent, WindowView
+from hall_protocol.tickets import Ack, CheckIn, ErrorReply, IssueTicket, SubmitRating, TicketReply, TicketState
+from kiosk.app.boards import EvaluatorBoard, HallBoard, WindowBoard, WindowPhase
+from kiosk.app.texts import UI_TEXT
+from kiosk.i18n import placeholders
+from kiosk.viewmodels.context import KioskContext
+from kiosk.viewmodels.rating import RatingPhase, RatingViewModel
+
+DEMO = Path(__file__).resolve().parents[3] / "configs" / "demo"
+NOW = 1_000_000.0
+
+
+@pytest.fixture(scope="module")
+def hall() -> HallConfig:
+    return load_hall_config(DEMO / "hall.toml")
+
+
+def call(number: str, window: str = "W1", *, ts: float = NOW, zone: str = "A", recalls: int = 0) -> CallView:
+    return CallView(call_id=f"c-{number}", ticket_id=f"T-{number}", number=number, window_id=window,
+                    window_name=window, zone=zone, masked_name="张*", recall_count=recalls, ts=ts)
+
+
+def state(seq: int, *, calls: tuple[CallView, ...] = (), waiting: int = 3, windows: tuple[WindowView, ...] = ()
+          ) -> HallState:
+    return HallState(hall="demo", ts=NOW, seq=seq, recent_calls=calls, windows=windows, services=(
+        ServiceQueue(code="SB-CARD", name_zh="社会保障卡申领", name_en="SSC", zone="A", waiting=waiting,
+                     est_wait_s=610),
+        ServiceQueue(code="GJJ-DRAW", name_zh="住房公积金提取", name_en="Fund", zone="B", waiting=0, open=False),
+    ))
+
+
+def test_ui_texts_have_the_same_placeholders_in_both_languages() -> None:
+    for key, text in UI_TEXT.items():
+        assert text.zh and text.en, key
+        assert placeholders(text.zh) == placeholders(text.en), key
+
+
+def test_hall_board_newest_call_first_and_stale_state_ignored(hall: HallConfig) -> None:
+    board = HallBoard(hall)
+    assert board.on_event(state(2, calls=(call("A001", ts=NOW - 50), call("A002", ts=NOW - 10))), NOW)
+    assert [c.number for c in board.calls] == ["A002", "A001"]
+    assert not board.on_event(state(1, waiting=99), NOW)  # an older retained copy
+    assert board.queues[0].waiting == 3 and board.queues[0].wait_min == 11
+    assert board.queues[1].wait_min == 0 and not board.queues[1].open
+    assert board.on_event(CallEvent(call=call("B001", "W2", zone="B"), expires_at=NOW + 60), NOW)
+    assert board.calls[0].number == "B001" and board.calls[0].window.zh == "2号窗口"
+    assert not board.on_event(CallEvent(call=call("B002", "W2", zone="B"), expires_at=NOW - 1), NOW)
+    # a recall brings the same call back to the top, marked
+    assert board.on_event(CallEvent(call=call("A001", ts=NOW + 5, recalls=1), expires_at=NOW + 60), NOW)
+    assert board.calls[0].number == "A001" and board.calls[0].recalled
+    assert len(board.calls) == 3
+    assert board.waiting_total == 3
+
+
+def test_hall_board_keeps_only_its_zone_and_a_few_calls(hall: HallConfig) -> None:
+    board = HallBoard(hall, zone="A", max_calls=3)
+    for n in range(6):
+        board.on_event(CallEvent(call=call(f"A{n:03d}", ts=NOW + n), expires_at=NOW + 60), NOW)
+    board.on_event(CallEvent(call=call("B100", "W2", zone="B"), expires_at=NOW + 60), NOW)
+    assert [c.number for c in board.calls] == ["A005", "A004", "A003"]
+    board.on_event(DisplayState(zone="B", ts=NOW, seq=1, calls=(call("B200", "W2", zone="B"),)), NOW)
+    assert "B200" not in [c.number for c in board.calls]
+    board.on_event(state(1), NOW)
+    assert [q.code for q in board.queues] == ["SB-CARD"]
+
+
+def test_window_board_follows_its_window_only(hall: HallConfig) -> None:
+    board = WindowBoard(hall, "W1")
+    assert board.phase is WindowPhase.UNKNOWN
+    assert not board.on_event(CallEvent(call=call("B001", "W2"), expires_at=NOW + 60), NOW)
+    assert board.on_event(CallEvent(call=call("A007"), expires_at=NOW + 60), NOW)
+    assert (board.phase, board.number) == (WindowPhase.CALLING, "A007")
+    assert board.led_lines() == ("请A007号", "到1号窗口")
+    assert board.on_event(TicketEvent(ticket_id="T-A007", number="A007", service="SB-CARD",
+                                      state=TicketState.SERVING, ts=NOW, window_id="W1"), NOW)
+    assert board.phase is WindowPhase.SERVING
+    assert board.on_event(TicketEvent(ticket_id="T-A007", number="A007", service="SB-CARD",
+                                      state=TicketState.FINISHED, ts=NOW, window_id="W1"), NOW)
+    assert (board.phase, board.number) == (WindowPhase.IDLE, None)
+    paused = (WindowView(window_id="W1", name="1号窗口", zone="A", state="paused"),)
+    assert board.on_event(state(3, windows=paused), NOW)
+    assert board.led_lines() == ("1号窗口", "暂停服务")
+    assert not board.on_event(state(2, windows=()), NOW)
+    with pytest.raises(ValueError, match="W9"):
+        WindowBoard(hall, "W9")
+
+
+class _Hall:
+    def __init__(self) -> None:
+        self.ratings: list[SubmitRating] = []
+
+    async def issue_ticket(self, request: IssueTicket) -> TicketReply | ErrorReply:
+        raise AssertionError("not used")
+
+    async def check_in(self, request: CheckIn) -> TicketReply | ErrorReply:
+        raise AssertionError("not used")
+
+    async def submit_rating(self, request: SubmitRating) -> Ack | ErrorReply:
+        self.ratings.append(request)
+        return Ack(request_id=request.request_id)
+
+
+def finished(ticket: str, window: str) -> TicketEvent:
+    return TicketEvent(ticket_id=ticket, number=ticket[2:], service="SB-CARD", state=TicketState.FINISHED, ts=NOW,
+                       window_id=window)
+
+
+async def test_evaluator_rates_a_finish_at_its_window_then_thanks_and_resets(hall: HallConfig) -> None:
+    client = _Hall()
+    ctx = KioskContext(hall=hall, client=client, device_id="eval-W1")
+    board = EvaluatorBoard(RatingViewModel(ctx), "W1", choose_s=60, thanks_s=5)
+    assert not board.on_event(finished("T-B001", "W2"), NOW)
+    assert not board.active
+    assert board.on_event(finished("T-A001", "W1"), NOW)
+    assert board.rating.phase is RatingPhase.CHOOSING and board.number == "A001"
+    assert await board.rate(4, NOW + 3)
+    assert client.ratings[-1].level == 4 and client.ratings[-1].window_id == "W1"
+    assert not await board.rate(1, NOW + 4), "one rating per finished ticket"
+    assert not board.tick(NOW + 7)
+    assert board.tick(NOW + 8.1)
+    assert not board.active
+    board.on_event(finished("T-A002", "W1"), NOW + 10)
+    assert board.tick(NOW + 70.1), "an unanswered rating goes away"
+    assert len(client.ratings) == 1
