@@ -21,6 +21,7 @@ from kivy.properties import BooleanProperty, DictProperty, NumericProperty, Stri
 
 from kiosk.app.agent import AgentConnection
 from kiosk.app.texts import ui
+from kiosk.app.widgets import STYLE, theme_colours, theme_sizes
 from kiosk.i18n import Lang, t
 from kiosk.speech import Speaker
 from kiosk.viewmodels.theme import Theme, theme_for
@@ -36,22 +37,6 @@ def load_kv(name: str) -> None:
     if name not in _loaded:
         Builder.load_file(str(KV_DIR / name))
         _loaded.add(name)
-
-
-def theme_sizes(theme: Theme) -> dict[str, float]:
-    s = theme.scale
-    return {
-        "small": round(s.body_sp * 0.8, 1),
-        "body": s.body_sp,
-        "large": round(s.body_sp * 1.3, 1),
-        "title": s.title_sp,
-        "number": s.number_sp,
-        "bar": round(s.body_sp * 0.9, 1),
-    }
-
-
-def theme_colours(theme: Theme) -> dict[str, tuple[float, float, float, float]]:
-    return {role: theme.rgba(role) for role in theme.colours}
 
 
 class OneVisitApp(App):  # type: ignore[misc]
@@ -108,9 +93,15 @@ class OneVisitApp(App):  # type: ignore[misc]
     # theme --------------------------------------------------------------------------------------------
 
     def apply_theme(self, theme: Theme) -> None:
+        STYLE.set(theme)
         self.colours = theme_colours(theme)
         self.sizes = theme_sizes(theme)
         self.target_dp = theme.scale.min_target_dp
+        for top in Window.children:  # widgets made earlier (the frame) take the new theme
+            for widget in top.walk(restrict=False):
+                restyle = getattr(widget, "restyle", None)
+                if restyle is not None:
+                    restyle()
 
     # tasks --------------------------------------------------------------------------------------------
 

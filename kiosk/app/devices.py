@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 HEALTH_EVERY_S = 15.0
 READ_EVERY_S = 0.5
+READ_BACKOFF_MAX_S = 4.0  # an unreadable card slows the poll, but a good card is still read soon
 RETRY_S = (1.0, 30.0)
 MIME_SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 
@@ -327,7 +328,7 @@ class DeviceHub:
                 present = False
                 if failures >= 3:
                     self._report("id_reader", await reader.health())
-                await asyncio.sleep(min(READ_EVERY_S * 2 ** failures, RETRY_S[1]))
+                await asyncio.sleep(min(READ_EVERY_S * 2 ** failures, READ_BACKOFF_MAX_S))
                 continue
             if failures >= 3:
                 self._report("id_reader", await reader.health())

@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,18 +71,38 @@ def texts_on_screen() -> list[str]:
     return [str(w.text) for r in Window.children for w in walk(r) if getattr(w, "text", "")]
 
 
+_flip_waiters: list[tuple[asyncio.Future[Any], Callable[[], Any]]] = []
+_listening = False
+
+
+def _on_flip(*_args: Any) -> None:
+    # bound once for good: binding and unbinding a callback on the Window every frame leaves Kivy's
+    # observer records behind, which a soak of thousands of sessions would count as a leak
+    waiters = list(_flip_waiters)
+    _flip_waiters.clear()
+    for fut, action in waiters:
+        if not fut.done():
+            try:
+                fut.set_result(action())
+            except Exception as err:
+                fut.set_exception(err)
+
+
+async def _at_next_flip(action: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Run ``action`` just before the next frame is shown (its pixels are still in the back buffer)."""
+    global _listening
+    if not _listening:
+        Window.bind(on_flip=_on_flip)
+        _listening = True
+    fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    _flip_waiters.append((fut, action))
+    Window.canvas.ask_update()
+    return await asyncio.wait_for(fut, timeout)
+
+
 async def frame(timeout: float = 5.0) -> None:
     """Until the next frame has been drawn."""
-    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def flipped(*_args: Any) -> None:
-        Window.unbind(on_flip=flipped)
-        if not fut.done():
-            fut.set_result(None)
-
-    Window.bind(on_flip=flipped)
-    Window.canvas.ask_update()
-    await asyncio.wait_for(fut, timeout)
+    await _at_next_flip(lambda: None, timeout)
 
 
 async def settle(frames: int = 2) -> None:
@@ -163,15 +183,6 @@ async def tap(ov_id: str, *, settle_frames: int = 2, released_at: list[float] | 
 
 async def screenshot(path: Path) -> Path:
     """The window as drawn in the next frame, as a PNG at ``path``."""
-    fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-    def grab(*_args: Any) -> None:  # bound before the default handler: the back buffer still holds the frame
-        Window.unbind(on_flip=grab)
-        if not fut.done():
-            fut.set_result(Window.screenshot(str(path.with_suffix("")) + ".png"))
-
-    Window.bind(on_flip=grab)
-    Window.canvas.ask_update()
-    written = Path(await asyncio.wait_for(fut, 5.0))
+    written = Path(await _at_next_flip(lambda: Window.screenshot(str(path.with_suffix("")) + ".png")))
     os.replace(written, path)
     return path

@@ -9,12 +9,53 @@ from typing import Any
 import segno
 from kivy.core.image import Image as CoreImage
 from kivy.graphics.texture import Texture
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.metrics import dp, sp
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.image import Image
 from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+
+from kiosk.viewmodels.theme import Theme, theme_for
+
+RGBA = tuple[float, float, float, float]
+CLEAR: RGBA = (0.0, 0.0, 0.0, 0.0)
+
+
+def theme_sizes(theme: Theme) -> dict[str, float]:
+    s = theme.scale
+    return {
+        "small": round(s.body_sp * 0.8, 1),
+        "body": s.body_sp,
+        "large": round(s.body_sp * 1.3, 1),
+        "title": s.title_sp,
+        "number": s.number_sp,
+        "bar": round(s.body_sp * 0.9, 1),
+    }
+
+
+def theme_colours(theme: Theme) -> dict[str, RGBA]:
+    return {role: theme.rgba(role) for role in theme.colours}
+
+
+class Style:
+    """The theme the widgets draw with. Widgets read it when they are made or restyled; they do not bind
+    to the App's properties, because every binding to a long-lived object would keep a discarded widget's
+    callback alive — thousands of sessions later, that is a leak."""
+
+    def __init__(self) -> None:
+        self.set(theme_for(False))
+
+    def set(self, theme: Theme) -> None:
+        self.colours = theme_colours(theme)
+        self.sizes = theme_sizes(theme)
+        self.target_dp = float(theme.scale.min_target_dp)
+
+
+STYLE = Style()
+
 
 # (background role, text role) of each button role; every pair is in the theme's contrast-tested pairs
 BUTTON_ROLES: dict[str, tuple[str, str]] = {
@@ -35,6 +76,20 @@ class OvLabel(Label):  # type: ignore[misc]
     kind = StringProperty("body")
     bg = StringProperty("")
     ov_id = StringProperty("")
+    fg_rgba = ColorProperty((0, 0, 0, 1))
+    bg_rgba = ColorProperty(CLEAR)
+    font_px = NumericProperty(22)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        for name in ("fg", "kind", "bg"):
+            self.fbind(name, self.restyle)
+        self.restyle()
+
+    def restyle(self, *_args: Any) -> None:
+        self.fg_rgba = STYLE.colours[self.fg]
+        self.bg_rgba = STYLE.colours[self.bg] if self.bg else CLEAR
+        self.font_px = sp(STYLE.sizes[self.kind])
 
 
 class OvButton(ButtonBehavior, Label):  # type: ignore[misc]
@@ -46,15 +101,26 @@ class OvButton(ButtonBehavior, Label):  # type: ignore[misc]
     selected = BooleanProperty(False)
     bg_role = StringProperty("primary")
     fg_role = StringProperty("on_primary")
+    fg_rgba = ColorProperty((1, 1, 1, 1))
+    bg_rgba = ColorProperty((0, 0, 0, 1))
+    border_rgba = ColorProperty(CLEAR)
+    font_px = NumericProperty(22)
+    min_height = NumericProperty(48)
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
-        self.bind(role=self._restyle, disabled=self._restyle, selected=self._restyle)
-        self._restyle()
+        for name in ("role", "disabled", "selected", "kind"):
+            self.fbind(name, self.restyle)
+        self.restyle()
 
-    def _restyle(self, *_args: Any) -> None:
+    def restyle(self, *_args: Any) -> None:
         role = "disabled" if self.disabled else ("selected" if self.selected else self.role)
         self.bg_role, self.fg_role = BUTTON_ROLES.get(role, BUTTON_ROLES["primary"])
+        self.bg_rgba = STYLE.colours[self.bg_role]
+        self.fg_rgba = STYLE.colours[self.fg_role]
+        self.border_rgba = STYLE.colours["primary"] if self.bg_role == "background" else CLEAR
+        self.font_px = sp(STYLE.sizes[self.kind])
+        self.min_height = dp(STYLE.target_dp)
 
 
 class Panel(BoxLayout):  # type: ignore[misc]
@@ -62,6 +128,25 @@ class Panel(BoxLayout):  # type: ignore[misc]
 
     bg = StringProperty("surface")
     ov_id = StringProperty("")
+    bg_rgba = ColorProperty(CLEAR)
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.fbind("bg", self.restyle)
+        self.restyle()
+
+    def restyle(self, *_args: Any) -> None:
+        self.bg_rgba = STYLE.colours[self.bg]
+
+
+class OvScrollView(ScrollView):  # type: ignore[misc]
+    """Kivy's ScrollView binds its bar colour again on every scroll update and unbinds it only once, 0.5 s
+    later: content that changes often (a screen re-rendered after every touch) piles up bindings for
+    ever. Unbinding first keeps exactly one."""
+
+    def update_from_scroll(self, *args: Any) -> None:
+        self.funbind("bar_color", self._change_bar_color)
+        super().update_from_scroll(*args)
 
 
 class Scrim(FloatLayout):  # type: ignore[misc]

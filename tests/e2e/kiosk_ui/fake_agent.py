@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from hall_controller.config import HallConfig
 from hall_protocol.codec import Message
@@ -39,6 +40,8 @@ from hall_protocol.tickets import (
     TicketView,
 )
 from hall_protocol.urls import ticket_status_url
+
+M = TypeVar("M", bound=Message)
 
 
 @dataclass(eq=False)
@@ -97,7 +100,7 @@ class FakeAgent:
                 or (isinstance(body, DisplayState) and body.zone in s.zones)):
             self._send(c, Event(body=body))
 
-    def of_type(self, kind: type[Message]) -> list[Message]:
+    def of_type(self, kind: type[M]) -> list[M]:
         return [r for r in self.requests if isinstance(r, kind)]
 
     # -----------------------------------------------------------------------------------------------

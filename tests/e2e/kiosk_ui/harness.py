@@ -26,6 +26,8 @@ log = logging.getLogger("harness")
 
 
 def _state(app: Any) -> dict[str, Any]:
+    from kivy.core.window import Window
+
     from kiosk.app import driving
 
     out: dict[str, Any] = {
@@ -36,7 +38,7 @@ def _state(app: Any) -> dict[str, Any]:
         "first_frame_s": app.first_frame_s,
         "ids": driving.ids_on_screen(),
         "texts": driving.texts_on_screen(),
-        "window": [driving.Window.width, driving.Window.height],
+        "window": [Window.width, Window.height],
         "agent_connects": app.agent_connection.connects if getattr(app, "agent_connection", None) else 0,
     }
     vm = getattr(app, "vm", None)
@@ -185,11 +187,12 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
         await asyncio.sleep(0.5)
         return [s1, s2, w.state, f.grab_list and [str(g()) for g in f.grab_list], list(f.pos), app.vm.screen.value]
     if op == "buttons":
+        from kivy.core.window import Window
         from kivy.metrics import dp
 
         from kiosk.app.widgets import OvButton, OvLabel
 
-        widgets = [w for r in driving.Window.children for w in driving.walk(r)]
+        widgets = [w for r in Window.children for w in driving.walk(r)]
         buttons = [w for w in widgets if isinstance(w, OvButton) and w.get_root_window() is not None]
         labels = [w for w in widgets if isinstance(w, OvLabel) and w.text]
         return {"min_height_dp": min(b.height for b in buttons) / dp(1),
@@ -197,6 +200,22 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
                 "min_label_sp": min(w.font_size for w in labels) / dp(1), "count": len(buttons)}
     if op == "volume":
         return app.speaker.volume
+    if op == "objects":  # live objects per type: where memory goes
+        import collections
+        import gc
+
+        gc.collect()
+        objects = gc.get_objects()
+        counts = collections.Counter(type(o).__name__ for o in objects)
+        out = dict(counts.most_common(60))
+        for o in objects:
+            if isinstance(o, type):
+                key = f"type:{o.__module__}.{o.__qualname__}"
+                out[key] = out.get(key, 0) + 1
+            elif type(o).__name__ in ("function", "type"):
+                key = f"m:{getattr(o, '__qualname__', '?')}"[:120]
+                out[key] = out.get(key, 0) + 1
+        return out
     if op == "resources":
         return resources(app)
     if op == "session":  # one citizen through the UI: browse, pick a service, ticket printed, home (wipe)
@@ -223,6 +242,7 @@ def resources(app: Any) -> dict[str, Any]:
         "speech_files": len(app.speaker.files()) if app.speaker is not None else 0,
         "print_temp_files": len(printer.temp_files()) if printer is not None else 0,
         "threads": proc.num_threads(),
+        "app_observers": sum(len(app.get_property_observers(name)) for name in ("colours", "sizes", "lang")),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,12 +25,18 @@ def demo_config() -> HallConfig:
 
 
 @contextlib.asynccontextmanager
-async def controller(broker: PrivateBroker, db: Path, now: float | None = None) -> AsyncIterator[ControllerService]:
-    import time
-
+async def controller(
+    broker: PrivateBroker,
+    db: Path,
+    now: float | None = None,
+    *,
+    config_path: Path = HALL_TOML,
+    tick_s: float = 0.2,
+) -> AsyncIterator[ControllerService]:
+    """The real controller service in this process (so a test can look at its state)."""
     store = await Store.open(db)
-    core = await ControllerCore.restore(demo_config(), store, now=now or time.time())
-    service = ControllerService(core, store, tick_s=0.2)
+    core = await ControllerCore.restore(load_hall_config(config_path), store, now=now or time.time())
+    service = ControllerService(core, store, tick_s=tick_s)
     task = asyncio.create_task(service.run(broker.host, broker.port, identifier="test-controller"))
     try:
         async with asyncio.timeout(10):

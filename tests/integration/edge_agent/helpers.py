@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +20,12 @@ from edge_agent.app import Agent
 from edge_agent.config import AgentConfig, BrokerConfig
 from edge_agent.outbox import SeqAudit, audit_sequence
 from hall_controller.broker import PrivateBroker
-from hall_controller.config import load_hall_config
-from hall_controller.core import ControllerCore
 from hall_controller.engine.events import Event, TicketIssued, TicketRated
 from hall_controller.service import ControllerService
-from hall_controller.store import Store
 from hall_protocol import topics
 from hall_protocol.devices import Role
 from hall_protocol.mqtt import make_client, payload_bytes, user_properties
+from tests.integration.controller.harness import controller as in_process_controller
 
 HALL = "outage"
 SERVICES = tuple(f"S{i:02d}" for i in range(10))
@@ -90,19 +87,8 @@ def agent_toml(config: AgentConfig) -> str:
 async def controller(broker: PrivateBroker, workdir: Path) -> AsyncIterator[ControllerService]:
     toml = workdir / "hall.toml"
     toml.write_text(hall_toml())
-    store = await Store.open(workdir / "hall.db")
-    core = await ControllerCore.restore(load_hall_config(toml), store, now=time.time())
-    service = ControllerService(core, store, tick_s=0.5)
-    task = asyncio.create_task(service.run(broker.host, broker.port, identifier="test-controller"))
-    try:
-        async with asyncio.timeout(10):
-            await service.ready.wait()
+    async with in_process_controller(broker, workdir / "hall.db", config_path=toml, tick_s=0.5) as service:
         yield service
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await store.close()
 
 
 @contextlib.asynccontextmanager

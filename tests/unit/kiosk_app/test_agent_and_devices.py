@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,7 +44,7 @@ async def agent(tmp_path: Path, hall: HallConfig) -> AsyncIterator[FakeAgent]:
 
 async def wait_until(cond: object, timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
-        while not cond():  # type: ignore[operator]
+        while not cond():  # type: ignore[operator]  # noqa: ASYNC110 - polls state owned by other tasks
             await asyncio.sleep(0.01)
 
 
@@ -56,7 +57,8 @@ async def test_requests_reconnects_and_health_replay(agent: FakeAgent) -> None:
     conn = AgentConnection(agent.path, subscribe=Subscribe(hall_state=True), on_state=states.append,
                            backoff_initial_s=0.01)
     reply = await conn.request(issue("r0"))
-    assert isinstance(reply, ErrorReply) and reply.code is ErrorCode.UNAVAILABLE  # not connected yet
+    assert isinstance(reply, ErrorReply)
+    assert reply.code is ErrorCode.UNAVAILABLE
     task = asyncio.create_task(conn.run())
     try:
         await wait_until(lambda: conn.state.connected and conn.state.online)
@@ -131,7 +133,8 @@ async def test_printer_adapter_prints_and_reports_paper_out() -> None:
     with pytest.raises(DriverError):
         await printer.print_receipt(receipt())
     health = await printer.health()
-    assert health.state is HealthState.FAULT and "media-empty" in health.reasons
+    assert health.state is HealthState.FAULT
+    assert "media-empty" in health.reasons
     with pytest.raises(DeviceAbsent):
         await printer.print_document(b"%PDF-1.4", "application/pdf", "回执")
     await printer.aclose()
@@ -153,25 +156,28 @@ async def test_a_card_on_the_reader_is_read_once_per_placement() -> None:
     cards: list[tuple[str, str, IdSource]] = []
     errors: list[None] = []
     healths: dict[str, PeripheralHealth] = {}
+    callbacks = DeviceCallbacks(on_card=lambda *a: cards.append(a), on_card_error=lambda: errors.append(None),
+                                on_health=healths.__setitem__)
     hub = DeviceHub(DevicesConfig(id_reader=IdReaderSimConfig(card_present=False)), use=("id_reader",),
-                    callbacks=DeviceCallbacks(on_card=lambda *a: cards.append(a), on_card_error=lambda: errors.append(None),
-                                              on_health=healths.__setitem__))
+                    callbacks=callbacks)
+    reader = hub.id_reader
+    assert reader is not None
     task = asyncio.create_task(hub.run())
     try:
         await wait_until(lambda: "id_reader" in healths)
         assert healths["id_reader"].state is HealthState.OK
-        born = __import__("datetime").date(1965, 3, 12)
-        hub.id_reader.place(sample_card(name="张三", id_number=ZHANG, birth_date=born))
+        born = dt.date(1965, 3, 12)
+        reader.place(sample_card(name="张三", id_number=ZHANG, birth_date=born))
         await wait_until(lambda: len(cards) == 1)
         await asyncio.sleep(1.2)  # it stays on the reader: not read again
         assert cards == [(ZHANG, "张三", IdSource.ID_CARD)]
-        hub.id_reader.remove()
+        reader.remove()
         await asyncio.sleep(0.8)
-        hub.id_reader.place(sample_card(name="张三", id_number=ZHANG, birth_date=born))
+        reader.place(sample_card(name="张三", id_number=ZHANG, birth_date=born))
         await wait_until(lambda: len(cards) == 2)
-        hub.id_reader.remove()
+        reader.remove()
         await asyncio.sleep(0.8)
-        hub.id_reader.place(sample_card(name="张三", id_number=ZHANG))  # birth date does not match: unreadable
+        reader.place(sample_card(name="张三", id_number=ZHANG))  # birth date does not match: unreadable
         await wait_until(lambda: len(errors) == 1)
         await asyncio.sleep(1.0)
         assert len(errors) == 1, "one message per unreadable card, not one per poll"

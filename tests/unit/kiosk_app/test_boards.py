@@ -40,7 +40,8 @@ def state(seq: int, *, calls: tuple[CallView, ...] = (), waiting: int = 3, windo
 
 def test_ui_texts_have_the_same_placeholders_in_both_languages() -> None:
     for key, text in UI_TEXT.items():
-        assert text.zh and text.en, key
+        assert text.zh, key
+        assert text.en, key
         assert placeholders(text.zh) == placeholders(text.en), key
 
 
@@ -49,14 +50,18 @@ def test_hall_board_newest_call_first_and_stale_state_ignored(hall: HallConfig) 
     assert board.on_event(state(2, calls=(call("A001", ts=NOW - 50), call("A002", ts=NOW - 10))), NOW)
     assert [c.number for c in board.calls] == ["A002", "A001"]
     assert not board.on_event(state(1, waiting=99), NOW)  # an older retained copy
-    assert board.queues[0].waiting == 3 and board.queues[0].wait_min == 11
-    assert board.queues[1].wait_min == 0 and not board.queues[1].open
+    assert board.queues[0].waiting == 3
+    assert board.queues[0].wait_min == 11
+    assert board.queues[1].wait_min == 0
+    assert not board.queues[1].open
     assert board.on_event(CallEvent(call=call("B001", "W2", zone="B"), expires_at=NOW + 60), NOW)
-    assert board.calls[0].number == "B001" and board.calls[0].window.zh == "2号窗口"
+    assert board.calls[0].number == "B001"
+    assert board.calls[0].window.zh == "2号窗口"
     assert not board.on_event(CallEvent(call=call("B002", "W2", zone="B"), expires_at=NOW - 1), NOW)
     # a recall brings the same call back to the top, marked
     assert board.on_event(CallEvent(call=call("A001", ts=NOW + 5, recalls=1), expires_at=NOW + 60), NOW)
-    assert board.calls[0].number == "A001" and board.calls[0].recalled
+    assert board.calls[0].number == "A001"
+    assert board.calls[0].recalled
     assert len(board.calls) == 3
     assert board.waiting_total == 3
 
@@ -82,7 +87,7 @@ def test_window_board_follows_its_window_only(hall: HallConfig) -> None:
     assert board.led_lines() == ("请A007号", "到1号窗口")
     assert board.on_event(TicketEvent(ticket_id="T-A007", number="A007", service="SB-CARD",
                                       state=TicketState.SERVING, ts=NOW, window_id="W1"), NOW)
-    assert board.phase is WindowPhase.SERVING
+    assert board.phase.value == "serving"
     assert board.on_event(TicketEvent(ticket_id="T-A007", number="A007", service="SB-CARD",
                                       state=TicketState.FINISHED, ts=NOW, window_id="W1"), NOW)
     assert (board.phase, board.number) == (WindowPhase.IDLE, None)
@@ -121,9 +126,11 @@ async def test_evaluator_rates_a_finish_at_its_window_then_thanks_and_resets(hal
     assert not board.on_event(finished("T-B001", "W2"), NOW)
     assert not board.active
     assert board.on_event(finished("T-A001", "W1"), NOW)
-    assert board.rating.phase is RatingPhase.CHOOSING and board.number == "A001"
+    assert board.rating.phase is RatingPhase.CHOOSING
+    assert board.number == "A001"
     assert await board.rate(4, NOW + 3)
-    assert client.ratings[-1].level == 4 and client.ratings[-1].window_id == "W1"
+    assert client.ratings[-1].level == 4
+    assert client.ratings[-1].window_id == "W1"
     assert not await board.rate(1, NOW + 4), "one rating per finished ticket"
     assert not board.tick(NOW + 7)
     assert board.tick(NOW + 8.1)

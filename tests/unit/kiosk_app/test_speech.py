@@ -41,7 +41,8 @@ async def test_mandarin_is_rendered_to_a_playable_wav(speaker: Speaker) -> None:
 async def test_repeat_reads_again_and_keeps_one_file(speaker: Speaker) -> None:
     first = await speaker.say("请取走号票", "zh")
     second = await speaker.say("请取走号票", "zh")
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert second.text == first.text
     assert [p.name for p in speaker.files()] == [second.wav.name]
 
@@ -61,8 +62,11 @@ async def test_volume_is_clamped_and_changes_the_audio(speaker: Speaker) -> None
     assert speaker.louder() == 10
     assert speaker.softer() == 0
     quiet = await speaker.say("音量测试", "zh")
-    assert loud is not None and quiet is not None
-    peak = subprocess.run(["sox", str(quiet.wav), "-n", "stat"], capture_output=True, text=True).stderr
+    assert loud is not None
+    assert quiet is not None
+    stat = await asyncio.to_thread(subprocess.run, ["sox", str(quiet.wav), "-n", "stat"], capture_output=True,
+                                   text=True, check=False)
+    peak = stat.stderr
     assert "Maximum amplitude:     0.000000" in peak
 
 
@@ -70,7 +74,8 @@ async def test_fixed_prompts_are_kept_and_session_audio_is_wiped(speaker: Speake
     assert await speaker.prerender([("请刷身份证、社保卡或扫码开始", "zh"), ("Tap a card to start", "en")]) == 2
     assert await speaker.prerender([("请刷身份证、社保卡或扫码开始", "zh")]) == 0
     fixed = await speaker.say("请刷身份证、社保卡或扫码开始", "zh")
-    assert fixed is not None and fixed.wav.parent.name == "fixed"
+    assert fixed is not None
+    assert fixed.wav.parent.name == "fixed"
     await speaker.say("张*，您好！", "zh")
     assert speaker.forget() == 1
     assert all(p.parent.name == "fixed" for p in speaker.files())
@@ -78,7 +83,8 @@ async def test_fixed_prompts_are_kept_and_session_audio_is_wiped(speaker: Speake
 
 async def test_english_and_empty_text(speaker: Speaker) -> None:
     english = await speaker.say("Please take your ticket", "en")
-    assert english is not None and seconds_of(english.wav) > 0.5
+    assert english is not None
+    assert seconds_of(english.wav) > 0.5
     assert await speaker.say("   ", "zh") is None
 
 
