@@ -91,7 +91,8 @@ async def run(sessions: int, cold_runs: int) -> dict[str, Any]:
                     for step, seconds in (await ui.call("session")).items():
                         transitions.setdefault(step, []).append(seconds * 1000)
                     if (n + 1) % 100 == 0:
-                        print(f"  {n + 1} sessions, {time.perf_counter() - began:.0f} s", flush=True)
+                        rss = (await ui.call("resources"))["rss"] / 2**20
+                        print(f"  {n + 1} sessions, {time.perf_counter() - began:.0f} s, RSS {rss:.1f} MiB", flush=True)
                 end = await ui.call("resources")
                 state = await ui.state()
             finally:

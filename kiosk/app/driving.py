@@ -145,7 +145,9 @@ async def tap(ov_id: str, *, settle_frames: int = 2, released_at: list[float] | 
     widget = find(ov_id)
     if widget.disabled:
         raise DriverError(f"{ov_id!r} is disabled")
-    if _scroll_into_view(widget) is not None:
+    for _attempt in range(4):  # a screen still growing (a QR image arriving) can move it again
+        if _scroll_into_view(widget) is None:
+            break
         await settle(3)
     x, y = widget.to_window(*widget.center)
     if not (0 <= x < Window.width and 0 <= y < Window.height):
