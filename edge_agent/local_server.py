@@ -19,6 +19,7 @@ from pathlib import Path
 
 from hall_protocol.codec import Message
 from hall_protocol.errors import ProtocolError
+from hall_protocol.hall import DisplayState, HallState
 from hall_protocol.health import PeripheralHealth
 from hall_protocol.local import (
     Connectivity,
@@ -66,6 +67,9 @@ class LocalServer:
         self.health_reported_at = 0.0
         self._connectivity = Connectivity(online=False, since=time.time())
         self._commands: dict[str, asyncio.Future[LocalCommandResult]] = {}
+        # the newest retained-style state, so a UI that (re)subscribes renders at once instead of waiting
+        self._hall_state: Event | None = None
+        self._displays: dict[str, Event] = {}
 
     @property
     def listening(self) -> bool:
@@ -120,6 +124,10 @@ class LocalServer:
     def push(self, event: Event) -> None:
         """Send a hall event to every UI that subscribed to it."""
         body = event.body
+        if isinstance(body, HallState):
+            self._hall_state = event
+        elif isinstance(body, DisplayState):
+            self._displays[body.zone] = event
         for c in list(self._clients):
             s = c.subscription
             kind = type(body).__name__
@@ -131,6 +139,12 @@ class LocalServer:
             )
             if wanted:
                 self._spawn_send(c, event)
+
+    def _latest_for(self, s: Subscribe) -> list[Event]:
+        latest = [self._displays[z] for z in s.zones if z in self._displays]
+        if s.hall_state and self._hall_state is not None:
+            latest.append(self._hall_state)
+        return latest
 
     def _spawn_send(self, client: _Client, msg: Message) -> None:
         task = asyncio.get_running_loop().create_task(self._send(client, msg))
@@ -170,6 +184,8 @@ class LocalServer:
                         t.add_done_callback(tasks.discard)
                     elif isinstance(msg, Subscribe):
                         client.subscription = msg
+                        for latest in self._latest_for(msg):
+                            self._spawn_send(client, latest)
                     elif isinstance(msg, HealthReport):
                         self.peripherals.update(msg.peripherals)
                         self.health_reported_at = time.time()

@@ -46,11 +46,18 @@ class EmulatorLog:
     commands: list[str] = field(default_factory=list)
     discarded_bytes: int = 0  # data that arrived while the printer could not print
     status_requests: int = 0
+    cut_count: int = 0  # every complete ticket, also those no longer kept in ``tickets``
+
+    def trim(self, keep: int) -> None:
+        """Keep only the newest ``keep`` images and commands (a long-running simulator must not grow)."""
+        for items in (self.tickets, self.torn, self.commands):
+            del items[:-keep]
 
 
 class EscposEmulator:
-    def __init__(self, *, width_dots: int = 576, faults: Faults | None = None) -> None:
+    def __init__(self, *, width_dots: int = 576, faults: Faults | None = None, keep_last: int | None = None) -> None:
         self.width_dots = width_dots
+        self.keep_last = keep_last
         self.faults = faults or Faults()
         self.log = EmulatorLog()
         self.lock = threading.Lock()
@@ -207,10 +214,13 @@ class EscposEmulator:
             return
         if self._bands:
             self.log.tickets.append(_stack(self._bands, self.width_dots))
+            self.log.cut_count += 1
         self._bands = []
         self._rows_this_ticket = 0
+        if self.keep_last is not None:
+            self.log.trim(self.keep_last)
         after = self.faults.paper_out_after_tickets
-        if after is not None and len(self.log.tickets) >= after:
+        if after is not None and self.log.cut_count >= after:
             self.faults.paper_out = True
 
 

@@ -12,7 +12,8 @@ from drivers.receipt_printer.transport import EmulatorTransport
 
 
 class SimulatedReceiptPrinter(EscposPrinter):
-    def __init__(self, *, width_dots: int = 576, faults: Faults | None = None) -> None:
-        self.emulator = EscposEmulator(width_dots=width_dots, faults=faults)
+    def __init__(self, *, width_dots: int = 576, faults: Faults | None = None, keep_last: int = 20) -> None:
+        # a kiosk runs for days: the simulated paper roll remembers only the last few tickets
+        self.emulator = EscposEmulator(width_dots=width_dots, faults=faults, keep_last=keep_last)
         transport = EmulatorTransport(self.emulator)
         super().__init__(lambda: transport, name="sim-receipt", width_dots=width_dots, status_timeout_s=0.05)

@@ -8,12 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from edge_agent.local_server import LocalServer
 from hall_controller.broker import PrivateBroker
 from hall_controller.demo import DeviceSpec, agent_config_text
 from hall_protocol import topics
 from hall_protocol.codec import decode
 from hall_protocol.devices import DeviceState, Role
+from hall_protocol.errors import ErrorCode
+from hall_protocol.hall import DisplayState, HallState
+from hall_protocol.local import Event, Hello, Subscribe
 from hall_protocol.mqtt import make_client, payload_bytes
+from hall_protocol.tickets import ErrorReply, RpcReply, RpcRequest
+from kiosk.agent_link import AgentLink
 from tests.integration.controller.harness import device
 
 pytestmark = pytest.mark.integration
@@ -51,3 +57,25 @@ async def test_last_will_marks_offline_when_the_agent_dies(private_mosquitto: Pr
         proc.kill()  # no clean disconnect: only the broker's last will can say the device is gone
         await proc.wait()
     await wait_state(private_mosquitto, "kiosk-will", online=False, timeout=10)
+
+
+async def test_a_ui_that_subscribes_late_gets_the_latest_hall_state_at_once(tmp_path: Path) -> None:
+    async def no_requests(body: RpcRequest, timeout: float) -> RpcReply:
+        return ErrorReply(request_id="", code=ErrorCode.UNAVAILABLE, message="not in this test")
+
+    server = LocalServer(str(tmp_path / "ui.sock"), Hello(device_id="s", role="hall-screen", hall="demo"),
+                         no_requests)
+    await server.start()
+    try:
+        server.push(Event(body=HallState(hall="demo", ts=1.0, seq=7)))
+        server.push(Event(body=DisplayState(zone="B", ts=1.0, seq=7, waiting=3)))
+        async with AgentLink(server.path, subscribe=Subscribe(hall_state=True, zones=("B",))) as link:
+            seen = []
+            async with asyncio.timeout(5):
+                async for event in link.events():
+                    seen.append(event)
+                    if len(seen) == 2:
+                        break
+        assert {type(e).__name__ for e in seen} == {"HallState", "DisplayState"}
+    finally:
+        await server.close()
