@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.errors import DeviceAbsent, DeviceFault, DriverError
+from drivers.receipt_printer import TicketPrint
 from hall_protocol.health import HealthState, PeripheralHealth
 from kiosk.config import DevicesConfig
 from kiosk.viewmodels.identify import EidInvalid, EidUnavailable
@@ -74,7 +75,10 @@ class DevicePrinter:
         if title in lines:
             lines.remove(title)
         try:
-            await self.receipt.print_receipt(title, lines, receipt.qr)
+            if receipt.ticket is not None:  # the big-number ticket layout, with the provisional banner
+                await self.receipt.print_ticket(TicketPrint.from_view(receipt.ticket, hall_name=title))
+            else:
+                await self.receipt.print_receipt(title, lines, receipt.qr)
         except DriverError:
             self._last_failed = "receipt"
             raise

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from drivers.errors import DriverError
 from hall_protocol.health import PeripheralHealth
+from hall_protocol.tickets import TicketView
 
 PAPER_OUT_REASONS = frozenset({"media-empty", "media-needed", "media-jam"})
 
@@ -32,6 +33,7 @@ class ReceiptLine:
 class Receipt:
     lines: tuple[ReceiptLine, ...]
     qr: str | None = None  # payload printed as a QR code under the lines
+    ticket: TicketView | None = None  # set for a queue ticket: printers with a ticket layout use it
 
 
 class KioskPrinter(Protocol):

@@ -21,6 +21,7 @@ class TicketDisplay:
     qr_url: str  # the phone status page; empty when the hall gave none (offline)
     provisional: bool
     steps: int  # services in this visit (一件事); 1 for a single service
+    view: TicketView | None = None  # the hall's own record, so a ticket printer can use its ticket layout
 
     @property
     def provisional_notice(self) -> Text | None:
@@ -48,7 +49,7 @@ class TicketDisplay:
         lines += [ReceiptLine(r(v)) for v in self.lines()]
         if self.qr_url:
             lines.append(ReceiptLine(Text("ticket.qr_hint").render(lang)))
-        return Receipt(lines=tuple(lines), qr=self.qr_url or None)
+        return Receipt(lines=tuple(lines), qr=self.qr_url or None, ticket=self.view)
 
 
 def wait_text(view: TicketView) -> Text | None:
@@ -90,4 +91,5 @@ def display_for(view: TicketView) -> TicketDisplay:
         qr_url=view.status_url,
         provisional=view.provisional,
         steps=max(1, len(view.steps)),
+        view=view,
     )

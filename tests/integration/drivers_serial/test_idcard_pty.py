@@ -125,18 +125,19 @@ async def test_garbage_between_frames(pty_device: PtyDevice) -> None:
     await reader.aclose()
 
 
-async def test_answer_later_than_the_timeout(pty_device: PtyDevice, caplog: pytest.LogCaptureFixture) -> None:
+async def test_answer_later_than_the_timeout(pty_device: PtyDevice) -> None:
     emu = Ga467Emulator(card=sample_card(), delay_s=0.8)
     reader = reader_on(pty_device(emu))
     with pytest.raises(e.ReaderTimeout) as info:
         await reader.read_card()
     assert info.value.message_en
     emu.delay_s = 0.0
-    # the late answer to the first FIND arrives while the next exchange runs: it must not confuse it
+    # the late answer to the first FIND arrives around the next exchange: it must not confuse it. Whether it
+    # lands before the new FIND is written (flushed) or after it (dropped, and logged) depends on scheduling;
+    # either way the card must read correctly.
     record = await reader.read_card()
     assert record is not None
     assert record.id_number == "11010519491231002X"
-    assert "dropped a late answer" in caplog.text
     await reader.aclose()
 
 
