@@ -29,8 +29,8 @@ from drivers.idcard.errors import (
 )
 from drivers.idcard.frame import ResponseFrame, ResponseParser
 from drivers.idcard.record import IdentityRecord, decode_identity
-from drivers.idcard.serial_link import ByteLink, LinkClosed
 from drivers.idcard.status import STATUS, Sw3, describe, error_for
+from drivers.serial_link import ByteLink, LinkClosed
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from drivers.idcard.config import Ga467SerialConfig, IdReaderConfig, IdReaderSim
 from drivers.idcard.driver import Ga467Reader, Timing
 from drivers.idcard.emulator import Ga467Emulator, sample_card
 from drivers.idcard.interface import IdReader
-from drivers.idcard.serial_link import ByteLink, SerialLink
 from drivers.idcard.sim import IdReaderSim
+from drivers.serial_link import ByteLink, SerialLink
 
 
 def open_id_reader(config: IdReaderConfig) -> IdReader:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drivers.idcard.driver import Ga467Reader, Timing
 from drivers.idcard.emulator import CardImage, Ga467Emulator, sample_card
-from drivers.idcard.serial_link import ByteLink, EmulatorLink, LinkClosed
+from drivers.serial_link import ByteLink, EmulatorLink, LinkClosed
 
 
 class IdReaderSim(Ga467Reader):

@@ -20,7 +20,7 @@ from drivers.keypad.protocol import (
     ack_frame,
     decode_device_frame,
 )
-from drivers.led_display.stx_frame import StxFrameError, StxParser
+from drivers.stx_frame import StxFrameError, StxParser
 
 
 @dataclass(frozen=True, slots=True)

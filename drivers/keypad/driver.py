@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from drivers.health import HealthState, PeripheralHealth
-from drivers.idcard.serial_link import ByteLink, LinkClosed
 from drivers.keypad.core import KeyEvent, KeypadCore
 from drivers.keypad.errors import KeypadDisconnected, KeypadError, KeypadSilent
 from drivers.keypad.protocol import status_frame
+from drivers.serial_link import ByteLink, LinkClosed
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from drivers.keypad.protocol import (
     heartbeat_frame,
     key_frame,
 )
-from drivers.led_display.stx_frame import StxFrameError, StxParser
+from drivers.stx_frame import StxFrameError, StxParser
 
 
 @dataclass

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from drivers.idcard.serial_link import ByteLink, SerialLink
 from drivers.keypad.config import KeypadConfig, KeypadSerialConfig
 from drivers.keypad.driver import Keypad, KeypadTiming, SerialKeypad
 from drivers.keypad.emulator import KeypadEmulator
 from drivers.keypad.protocol import PadKind
 from drivers.keypad.sim import KeypadSim
+from drivers.serial_link import ByteLink, SerialLink
 
 
 def open_keypad(config: KeypadConfig) -> Keypad:

@@ -1,6 +1,6 @@
 """The keypad protocol (defined by OneVisit, docs/serial-devices.md): key and heartbeat frames. Sans-IO.
 
-Frames are STX frames (drivers.led_display.stx_frame). Device → host frames carry a sequence number
+Frames are STX frames (drivers.stx_frame). Device → host frames carry a sequence number
 (0..255, wrapping); the host acknowledges each KEY frame, and a device that misses the ACK sends the
 same frame again with the same number, which the host then ignores.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
-from drivers.led_display.stx_frame import StxFrame
+from drivers.stx_frame import StxFrame
 
 
 class FrameType(IntEnum):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from drivers.idcard.serial_link import ByteLink, EmulatorLink, LinkClosed
 from drivers.keypad.driver import KeypadTiming, SerialKeypad
 from drivers.keypad.emulator import KeypadEmulator
 from drivers.keypad.protocol import Key
+from drivers.serial_link import ByteLink, EmulatorLink, LinkClosed
 
 
 class KeypadSim(SerialKeypad):

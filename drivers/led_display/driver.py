@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from drivers.health import HealthState, PeripheralHealth
-from drivers.idcard.serial_link import ByteLink, LinkClosed
 from drivers.led_display import protocol as p
 from drivers.led_display.errors import DisplayAbsent, DisplayNoAnswer, DisplayRejected, LedDisplayError
-from drivers.led_display.stx_frame import StxFrame, StxFrameError, StxParser
+from drivers.serial_link import ByteLink, LinkClosed
+from drivers.stx_frame import StxFrame, StxFrameError, StxParser
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from drivers.led_display import protocol as p
-from drivers.led_display.stx_frame import BROADCAST, StxChecksumError, StxFrame, StxFrameError, StxParser
+from drivers.stx_frame import BROADCAST, StxChecksumError, StxFrame, StxFrameError, StxParser
 
 
 @dataclass

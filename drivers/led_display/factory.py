@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from drivers.idcard.serial_link import ByteLink, SerialLink
 from drivers.led_display.config import LedDisplayConfig, LedSerialConfig
 from drivers.led_display.driver import LedDisplay, LedTiming, SerialLedDisplay
 from drivers.led_display.emulator import LedDisplayEmulator
 from drivers.led_display.sim import LedDisplaySim
+from drivers.serial_link import ByteLink, SerialLink
 
 
 def open_led_display(config: LedDisplayConfig) -> LedDisplay:

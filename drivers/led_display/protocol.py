@@ -1,6 +1,6 @@
 """The LED window display protocol (defined by OneVisit, docs/serial-devices.md). Sans-IO.
 
-Frames are STX frames (drivers.led_display.stx_frame). The host sends a command to one address; the
+Frames are STX frames (drivers.stx_frame). The host sends a command to one address; the
 display at that address answers ACK (0x06, payload = the command byte, plus status data for STATUS) or
 NAK (0x15, payload = the command byte and a reason). Broadcast (0xFF) commands are not answered.
 Text is GB 18030.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
 from drivers.led_display.errors import DisplayTextError
-from drivers.led_display.stx_frame import MAX_PAYLOAD, StxFrame
+from drivers.stx_frame import MAX_PAYLOAD, StxFrame
 
 ALL_LINES = 0xFF
 MAX_BRIGHTNESS = 15

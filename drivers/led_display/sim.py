@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from drivers.idcard.serial_link import ByteLink, EmulatorLink, LinkClosed
 from drivers.led_display.driver import LedTiming, SerialLedDisplay
 from drivers.led_display.emulator import LedDisplayEmulator
+from drivers.serial_link import ByteLink, EmulatorLink, LinkClosed
 
 
 class LedDisplaySim(SerialLedDisplay):

@@ -8,7 +8,7 @@ from drivers.health import HealthState
 from drivers.keypad.core import KeyEvent, KeypadCore
 from drivers.keypad.emulator import KeypadEmulator
 from drivers.keypad.protocol import Action, FrameType, Key, PadKind, ack_frame, key_frame
-from drivers.led_display.stx_frame import StxParser
+from drivers.stx_frame import StxParser
 
 
 def core(**kw: float) -> KeypadCore:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from drivers.led_display import protocol as p
 from drivers.led_display.emulator import LedDisplayEmulator
 from drivers.led_display.errors import DisplayTextError
-from drivers.led_display.stx_frame import (
+from drivers.stx_frame import (
     StxChecksumError,
     StxFrame,
     StxFrameError,

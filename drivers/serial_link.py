@@ -4,8 +4,7 @@ Both are called only from worker threads (``asyncio.to_thread`` or a reader thre
 loop. The in-process link lets a simulator run the very same protocol code as the real driver, so the
 simulator shows the device's faults (split frames, garbage, delays) exactly as a port would.
 
-Shared by drivers.idcard, drivers.led_display and drivers.keypad (it would sit best beside
-drivers/serial_pty.py; kept here because that folder belongs to the lead).
+Shared by drivers.idcard, drivers.led_display and drivers.keypad.
 """
 
 from __future__ import annotations
