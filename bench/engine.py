@@ -2,7 +2,8 @@
 
 100 windows, 40 services, 5,000 tickets waiting; then a mix of issue / call-next / start / finish that
 keeps about 5,000 waiting. Every command goes through ``handle`` (decide + apply, new immutable state).
-Run: ``.venv/bin/python -m bench.engine [--ops N] [--seed S]``.
+Routing is on by default (the OneVisit call order with a 2:1 class ratio, estimates kept at issue).
+Run: ``.venv/bin/python -m bench.engine [--ops N] [--seed S] [--call-order onevisit|skill-tiers]``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import string
 import time
 from typing import Any
 
-from hall_controller.config import HallConfig
 from hall_controller.engine import EngineError, EngineState, handle
 from hall_controller.engine import commands as cmd
 from hall_protocol.config_files import convert
+from hall_protocol.hall_config import HallConfig
 from hall_protocol.tickets import Priority
 
 N_SERVICES = 40
@@ -32,7 +33,7 @@ def _prefixes(n: int) -> list[str]:
     return out[:n]
 
 
-def big_hall(rng: random.Random) -> HallConfig:
+def big_hall(rng: random.Random, call_order: str = "onevisit") -> HallConfig:
     zones = [{"id": f"Z{i}", "name_zh": f"{i}区", "name_en": f"Zone {i}"} for i in range(8)]
     services = [
         {
@@ -62,6 +63,8 @@ def big_hall(rng: random.Random) -> HallConfig:
         "zones": zones,
         "services": services,
         "windows": windows,
+        # routing on: the OneVisit call order with the 2:1 class ratio (docs/routing.md)
+        "routing": {"call_order": call_order, "class_ratio": [2, 1] if call_order == "onevisit" else None},
     }
     return convert(raw, HallConfig)
 
@@ -70,9 +73,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ops", type=int, default=60_000, help="commands in the measured mix")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--call-order", choices=["onevisit", "skill-tiers"], default="onevisit")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    config = big_hall(rng)
+    config = big_hall(rng, args.call_order)
     now = 1_741_568_400.0  # 2025-03-10 09:00 Asia/Shanghai
     state = EngineState.initial(config, now)
     ids = iter(range(10**9))
@@ -148,6 +152,7 @@ def main() -> None:
                 "call_next_p99_ms": round(p99, 4),
                 "waiting": state.waiting_count(),
                 "windows": len(window_ids),
+                "call_order": args.call_order,
             }
         )
     )

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hall_controller.config import load_hall_config
+from hall_protocol.hall_config import load_hall_config
 from tests.e2e.kiosk_ui.fake_agent import FakeAgent
 from tests.e2e.kiosk_ui.remote import ROOT, RemoteUi, kiosk_test_config, ui_env
 
@@ -32,21 +32,25 @@ FIRST_FRAME = re.compile(r"first interactive frame after")
 WARM_UP = 20
 
 
-def start_xvfb(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    for n in range(120, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    else:
-        raise SystemExit("no free X display number")
-    log = open(workdir / "xvfb.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1080x1920x24", "-nolisten", "tcp", "+extension",
-                             "GLX"], stdout=log, stderr=subprocess.STDOUT)
+def start_xvfb(workdir: Path, width: int = 1080, height: int = 1920) -> tuple[subprocess.Popen[bytes], str]:
+    """A private Xvfb (GLX, for Mesa llvmpipe); returns it and its display name. With ``-displayfd`` the server
+    picks a free display number itself and says it on the pipe once ready, so processes starting at once (test
+    workers, a benchmark beside the tests) never race for one number. SystemExit when it does not start."""
+    read_end, write_end = os.pipe()
+    with open(workdir / "xvfb.log", "wb") as log:
+        proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", f"{width}x{height}x24",
+                                 "-nolisten", "tcp", "+extension", "GLX"],
+                                stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_end,))
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        number = pipe.readline().strip()  # b"" when the server exits instead
     deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
+    while not (number.isdigit() and Path(f"/tmp/.X11-unix/X{int(number)}").exists()):
+        if proc.poll() is not None or time.monotonic() > deadline or not number.isdigit():
+            proc.kill()
             raise SystemExit(f"Xvfb did not start: {(workdir / 'xvfb.log').read_text()}")
         time.sleep(0.05)
-    return proc, f":{n}"
+    return proc, f":{int(number)}"
 
 
 async def cold_start(env: dict[str, str], config: Path, agent_socket: str) -> float:

@@ -18,6 +18,9 @@ And through MQTT, with the real agent process (``python -m edge_agent``) and a r
 - ``sent`` (seqs the agent stored), ``received`` (distinct seqs the responder got, from the MQTT v5 user
   property ``device_seq``), ``lost`` and ``duplicated``.
 ``drain_per_s`` is this MQTT drain; the outbox-only figure (peek + ack, no network) is ``disk_drain_per_s``.
+``agent_cpu_ms_per_msg`` is the agent's CPU time over the drain divided by the messages. The MQTT run is
+repeated with the outbox on a RAM disk (``--tmpfs``, default /dev/shm), where an fsync costs nothing: the
+``*_ramdisk`` figures. Equal figures on both mean the drain does not wait for the disk.
 
 Run: ``.venv/bin/python -m bench.outbox [--n N] [--hold-items N] [--mqtt-n N]``. The last line is the JSON
 summary.
@@ -39,13 +42,14 @@ from typing import Any
 
 import psutil
 
-from edge_agent.outbox import Lane, Outbox
+from edge_agent.outbox_items import Lane
+from edge_agent.outbox_store import Outbox
 from hall_protocol import topics
 from hall_protocol.codec import encode
 from hall_protocol.tickets import IssueTicket
 
 DEVICE = "kiosk-bench"
-TOPIC = topics.rpc("hall-bench", topics.RpcService.TICKET)
+TOPIC = topics.rpc("hall-bench", DEVICE, topics.RpcService.TICKET)
 MiB = 1024 * 1024
 
 
@@ -176,7 +180,8 @@ class _Responder:
     async def run(self) -> None:
         import aiomqtt
 
-        from hall_protocol.mqtt import (
+        from hall_protocol.tickets import Ack, RpcRequest
+        from hall_runtime.mqtt_client import (
             correlation_of,
             make_client,
             payload_bytes,
@@ -184,7 +189,6 @@ class _Responder:
             response_topic_of,
             user_properties,
         )
-        from hall_protocol.tickets import Ack, RpcRequest
 
         while True:
             client = make_client(self.broker.host, self.broker.port, identifier="bench-responder",
@@ -226,19 +230,20 @@ HALL = "hall-bench"
 DRAIN_WINDOW = int(os.environ.get("OV_DRAIN_WINDOW", "32"))
 
 
-async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
+async def measure_mqtt(workdir: Path, n: int, agent_root: Path | None = None) -> dict[str, Any]:
+    """``agent_root``: where the agent keeps its outbox (default: ``workdir``, this machine's disk)."""
     import contextlib
     import os
 
     from edge_agent.config import AgentConfig, BrokerConfig
-    from hall_controller.broker import PrivateBroker
     from hall_protocol.devices import Role
     from hall_protocol.tickets import Ack as AckReply
     from hall_protocol.tickets import SubmitRating
-    from kiosk.agent_link import AgentLink
+    from kiosk.agent_client import AgentClient
+    from onevisit.broker import PrivateBroker
 
     bdir = workdir / "broker"
-    bdir.mkdir()
+    bdir.mkdir(parents=True)
     os.chmod(bdir, 0o777)
     broker = PrivateBroker(workdir=bdir, persistence=True).start()
     responder = _Responder(broker)
@@ -246,7 +251,7 @@ async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
     await asyncio.wait_for(responder.connected.wait(), 10)
     broker.stop()  # the responder's session (and subscription) is saved: nothing published later is lost
 
-    adir = workdir / "agent"
+    adir = (agent_root or workdir) / "agent"
     adir.mkdir()
     config = AgentConfig(
         device_id=DEVICE, role=Role.KIOSK, hall=HALL, socket_path=str(adir / "agent.sock"), data_dir=str(adir),
@@ -281,7 +286,7 @@ async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
         sock = adir / "agent.sock"
         while not sock.exists():  # noqa: ASYNC110 - a socket file appearing has no event to await
             await asyncio.sleep(0.02)
-        async with AgentLink(str(sock)) as ui, AgentLink(str(sock)) as live_ui:
+        async with AgentClient(str(sock)) as ui, AgentClient(str(sock)) as live_ui:
             counter = iter(range(n))
 
             async def producer() -> None:
@@ -298,6 +303,7 @@ async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
             print(f"UI → agent, queued while offline:       {n / enqueue_s:10.0f} msg/s ({n} msgs, {enqueue_s:.2f} s)")
 
             broker.start()
+            cpu_before = ps.cpu_times()
             await live_ui.wait_online(15)
             delays: list[float] = []
             live_sent = 0
@@ -316,6 +322,8 @@ async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
                     await responder.changed.wait()
             assert responder.first_at is not None
             drain_s = responder.last_at - responder.first_at
+            cpu_after = ps.cpu_times()
+            drain_cpu_s = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     finally:
         stop_sampling.set()
         await sampler
@@ -333,6 +341,7 @@ async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
     print(f"drain after reconnect (agent → broker):  {drain_rate:10.0f} msg/s ({sent} msgs, {drain_s:.2f} s)")
     print(f"live request during the drain:          p50 {p50:.1f} ms, p99 {p99:.1f} ms ({len(delays)} requests)")
     print(f"agent RSS, peak:                        {peak_rss:8.1f} MiB")
+    print(f"agent CPU during the drain:             {drain_cpu_s * 1000 / sent:8.2f} ms per message")
     print(f"sent {sent}, received {distinct}, lost {sent - distinct}, duplicated {len(responder.seqs) - distinct}")
     return {
         "ui_enqueue_per_s": round(n / enqueue_s),
@@ -341,6 +350,7 @@ async def measure_mqtt(workdir: Path, n: int) -> dict[str, Any]:
         "live_delay_p99_ms": round(p99, 2),
         "live_requests": len(delays),
         "agent_rss_mib": round(peak_rss, 1),
+        "agent_cpu_ms_per_msg": round(drain_cpu_s * 1000 / sent, 3),
         "sent": sent,
         "received": distinct,
         "lost": sent - distinct,
@@ -353,6 +363,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20_000, help="messages for the enqueue and drain runs")
     parser.add_argument("--hold-items", type=int, default=100_000, help="items held for the RSS figure")
     parser.add_argument("--mqtt-n", type=int, default=10_000, help="backlog drained through MQTT by the agent")
+    parser.add_argument("--tmpfs", default="/dev/shm",
+                        help="run the MQTT drain a second time with the outbox here (a RAM disk: fsync costs "
+                        "nothing) to show the drain does not depend on the disk; '' to skip")
     parser.add_argument("--hold", type=Path, help=argparse.SUPPRESS)  # internal: the RSS child process
     args = parser.parse_args()
     if args.hold is not None:
@@ -370,6 +383,12 @@ def main() -> None:
         ]
         for step in steps:
             summary.update(step())
+        if args.tmpfs and Path(args.tmpfs).is_dir():
+            with tempfile.TemporaryDirectory(prefix="ov-bench-outbox-", dir=args.tmpfs) as ram:
+                print(f"the same drain with the outbox on {args.tmpfs} (fsync is free there):")
+                again = asyncio.run(measure_mqtt(workdir / "ram", args.mqtt_n, agent_root=Path(ram)))
+            summary.update({f"{k}_ramdisk": v for k, v in again.items()
+                            if k in ("drain_per_s", "live_delay_p50_ms", "live_delay_p99_ms", "agent_cpu_ms_per_msg")})
     print(json.dumps(summary, ensure_ascii=False))
 
 

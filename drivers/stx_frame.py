@@ -28,8 +28,7 @@ _HEAD = 4  # STX ADDR CMD LEN
 class StxFrameError(DriverError):
     """A broken frame on the line (the parser has skipped it)."""
 
-    message_zh = "设备通信出错，请稍后再试。"
-    message_en = "There was a communication error with the device. Please try again."
+    reason = "line-errors"
 
 
 class StxChecksumError(StxFrameError):

@@ -11,16 +11,19 @@ import sys
 from collections.abc import Sequence
 
 from edge_agent.app import Agent
-from edge_agent.config import load_agent_config
+from edge_agent.config import AgentConfig, load_agent_config
 from hall_protocol.config_files import ConfigError
 
 
-async def serve(agent: Agent) -> None:
+async def serve(config: AgentConfig, config_path: str) -> None:
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    # SIGINT (Ctrl-C in a terminal) takes the same clean path as systemd's SIGTERM
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
     with contextlib.suppress(asyncio.CancelledError):
+        agent = await Agent.open(config, config_path=config_path)
         await agent.run()
 
 
@@ -39,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"configuration error:\n{err}", file=sys.stderr)
         return 2
-    asyncio.run(serve(Agent(config, config_path=args.config)))
+    asyncio.run(serve(config, args.config))
     return 0
 
 

@@ -1,6 +1,9 @@
 """Wires one device's agent: MQTT session, outbox and drain, offline tickets, telemetry, remote commands,
 local socket for the UI, systemd readiness and watchdog.
 
+:meth:`Agent.open` opens the two files (outbox, leases) and builds every part with its collaborators, so a
+UI request takes one path: local socket → :class:`edge_agent.drain.Forwarder` → session.
+
 Every long-running task runs under :meth:`Agent._supervise`: a task that fails (or returns) is logged and
 started again after a jittered backoff, so one bug costs one task a restart, not the device its agent.
 The watchdog pings only while the main loop is healthy (its heartbeat is recent, the local socket serves,
@@ -23,15 +26,16 @@ import aiomqtt
 import msgspec
 import psutil
 
-from edge_agent.backoff import Backoff
+from edge_agent.checkin import IdCheckIn, load_checkin_key
 from edge_agent.commands import CommandRunner, flatten, redact
 from edge_agent.config import AgentConfig, load_agent_config
+from edge_agent.contacts import sealed_request
+from edge_agent.drain import Forwarder
 from edge_agent.leases import LeaseStore
 from edge_agent.local_server import LocalServer
-from edge_agent.offline import Forwarder, OfflineTickets
-from edge_agent.outbox import Outbox
+from edge_agent.offline_tickets import OfflineTickets
+from edge_agent.outbox_store import Outbox
 from edge_agent.session import AgentSession, SessionOptions
-from edge_agent.systemd_notify import SystemdNotifier, Watchdog
 from edge_agent.telemetry import LatestValue, TelemetryCollector
 from hall_protocol import roles, topics
 from hall_protocol.codec import SCHEMA_VERSION, decode, encode
@@ -39,9 +43,11 @@ from hall_protocol.config_files import ConfigError
 from hall_protocol.devices import Command, CommandName, CommandResult, Telemetry
 from hall_protocol.errors import ErrorCode, ProtocolError
 from hall_protocol.hall import CallEvent, DisplayState, HallState, TicketEvent
-from hall_protocol.local import Event, Hello, LocalCommand, PrintDocument
-from hall_protocol.mqtt import correlation_of, payload_bytes, response_topic_of
-from hall_protocol.tickets import ErrorReply, RpcReply, RpcRequest
+from hall_protocol.local import Event, Hello, LocalCommand
+from hall_protocol.tickets import IssueTicket, RpcReply, RpcRequest
+from hall_runtime.backoff import Backoff
+from hall_runtime.mqtt_client import correlation_of, payload_bytes, response_topic_of
+from hall_runtime.systemd_notify import SystemdNotifier, Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +80,15 @@ def capabilities(config: AgentConfig) -> tuple[str, ...]:
 
 
 class Agent:
+    """One device's agent. Create with :meth:`open`; :meth:`run` serves until cancelled, then closes what
+    :meth:`open` opened."""
+
     def __init__(
         self,
         config: AgentConfig,
         *,
+        outbox: Outbox,
+        leases: LeaseStore,
         config_path: str | Path | None = None,
         notifier: SystemdNotifier | None = None,
         clock: Callable[[], float] = time.time,
@@ -112,14 +123,22 @@ class Agent:
             ),
             on_message=self._on_message,
             on_connectivity=self._on_connectivity,
-            on_outbox_reply=self._on_outbox_reply,
         )
+        self.outbox = outbox
+        self.leases = leases
+        self.offline = OfflineTickets(leases, zone=config.zone_info, device_id=config.device_id)
+        self.forwarder = Forwarder(
+            outbox, self.session, hall=config.hall, device_id=config.device_id, tickets=self.offline,
+            request_timeout_s=config.request_timeout_s, window=config.drain_window, clock=clock,
+        )
+        self.session.on_outbox_reply = self.forwarder.on_reply
         self.local = LocalServer(
             config.socket_path,
             Hello(device_id=config.device_id, role=config.role.value, hall=config.hall),
-            self._on_request,
-            on_print=self._on_print,
+            self._submit,
+            on_print=self.forwarder.record_print,
             print_timeout_s=config.request_timeout_s,
+            on_checkin_by_id=IdCheckIn(load_checkin_key(config.checkin_key_file), self.forwarder.submit),
         )
         self.commands = CommandRunner(
             {
@@ -133,46 +152,57 @@ class Agent:
         )
         self.telemetry = LatestValue[Telemetry]()
         self.telemetry_sent = 0
-        self.outbox: Outbox | None = None
-        self.leases: LeaseStore | None = None
-        self.forwarder: Forwarder | None = None
-        self.offline: OfflineTickets | None = None
-        self.collector: TelemetryCollector | None = None
+        self.collector = TelemetryCollector(config.device_id, disk_path=config.data_path)
         self.ready = asyncio.Event()
         self.last_beat = time.monotonic()
         self.restarts: dict[str, int] = {}
         self._failures: dict[str, list[float]] = {}
         self._spawned: set[asyncio.Task[None]] = set()
+        self.contact_key = ""  # the controller's, from the hall state: phone numbers are sealed with it
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    async def run(self) -> None:
-        data = self.config.data_path
+    @classmethod
+    async def open(
+        cls,
+        config: AgentConfig,
+        *,
+        config_path: str | Path | None = None,
+        notifier: SystemdNotifier | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Agent:
+        """Open the device's outbox and lease store, then build the agent around them."""
+        data = config.data_path
         data.mkdir(parents=True, exist_ok=True)
-        self.outbox = await Outbox.open(
+        outbox = await Outbox.open(
             data / "outbox.db",
-            max_bytes=int(self.config.outbox_max_mib * 1024 * 1024),
-            max_age_s=self.config.outbox_max_age_h * 3600,
-            device_id=self.config.device_id,
-            alarm_fraction=self.config.outbox_alarm_fraction,
+            max_bytes=int(config.outbox_max_mib * 1024 * 1024),
+            max_age_s=config.outbox_max_age_h * 3600,
+            device_id=config.device_id,
+            alarm_fraction=config.outbox_alarm_fraction,
         )
         try:
-            self.leases = await LeaseStore.open(data / "leases.db")
-            self.offline = OfflineTickets(self.leases, zone=self.config.zone_info, device_id=self.config.device_id)
-            self.forwarder = Forwarder(
-                self.outbox, self.session, hall=self.config.hall, device_id=self.config.device_id,
-                tickets=self.offline, window=self.config.drain_window, clock=self.clock,
-            )
-            self.collector = TelemetryCollector(self.config.device_id, disk_path=data)
+            leases = await LeaseStore.open(data / "leases.db")
+        except BaseException:
+            await outbox.close()
+            raise
+        try:
+            return cls(config, outbox=outbox, leases=leases, config_path=config_path, notifier=notifier, clock=clock)
+        except BaseException:
+            await leases.close()
+            await outbox.close()
+            raise
+
+    async def run(self) -> None:
+        try:
             await self.local.start()
             self.ready.set()
             self.notifier.ready(f"serving {self.config.socket_path}; outbox {self.outbox.stats(self.clock()).depth}")
             watchdog = Watchdog.from_env(self.notifier, self.healthy)
             async with asyncio.TaskGroup() as tg:
-                forwarder = self.forwarder
                 for name, factory in (
                     ("mqtt-session", self.session.run),
-                    ("outbox-drain", forwarder.drain),
+                    ("outbox-drain", self.forwarder.drain),
                     ("telemetry-sample", self._sample_telemetry),
                     ("telemetry-send", self._send_telemetry),
                     ("lease-top-up", self._keep_leases),
@@ -188,8 +218,7 @@ class Agent:
                 task.cancel()
             await self.session.close()
             await self.local.close()
-            if self.leases is not None:
-                await self.leases.close()
+            await self.leases.close()
             await self.outbox.close()
 
     async def _supervise(self, name: str, factory: Callable[[], Awaitable[None]]) -> None:
@@ -221,40 +250,21 @@ class Agent:
     async def _heartbeat(self) -> None:
         while True:
             self.last_beat = time.monotonic()
-            if self.outbox is not None and self.forwarder is not None:
-                depth = self.outbox.stats(self.clock()).depth
-                self.local.set_connectivity(self.forwarder.hall_reachable, depth)
+            depth = self.outbox.stats(self.clock()).depth
+            self.local.set_connectivity(self.forwarder.hall_reachable, depth)
             await asyncio.sleep(HEARTBEAT_S)
 
-    # -- UI requests -----------------------------------------------------------------------------
-
-    async def _on_request(self, body: RpcRequest, timeout: float) -> RpcReply:
-        timeout = min(timeout, self.config.request_timeout_s)
-        if self.forwarder is None:
-            return ErrorReply(request_id=getattr(body, "request_id", ""), code=ErrorCode.UNAVAILABLE,
-                              message="agent starting", message_zh="本机服务正在启动，请稍候。")
-        return await self.forwarder.submit(body, timeout)
-
-    async def _on_print(self, doc: PrintDocument, timeout: float) -> RpcReply:
-        if self.forwarder is None:
-            return ErrorReply(request_id=doc.request_id, code=ErrorCode.UNAVAILABLE, message="agent starting",
-                              message_zh="本机服务正在启动，请稍候。")
-        return await self.forwarder.record_print(doc, timeout)
+    # -- connectivity --------------------------------------------------------------------------
 
     def _on_connectivity(self, online: bool) -> None:
         log.info("broker %s", "reachable" if online else "unreachable")
-        if self.forwarder is not None:
-            self.forwarder.on_connectivity(online)
-        depth = self.outbox.stats(self.clock()).depth if self.outbox is not None else 0
+        self.forwarder.on_connectivity(online)
+        depth = self.outbox.stats(self.clock()).depth
         self.local.set_connectivity(online, depth)
         if online:
             self.notifier.status(f"connected to {self.config.broker.host}:{self.config.broker.port}")
         else:
             self.notifier.status("hall unreachable: offline mode")
-
-    def _on_outbox_reply(self, seq: int, reply: RpcReply) -> None:
-        if self.forwarder is not None:
-            self.forwarder.on_reply(seq, reply)
 
     # -- hall feeds and commands -----------------------------------------------------------------
 
@@ -264,18 +274,26 @@ class Agent:
         except ValueError as err:
             log.warning("message on an unexpected topic ignored: %s", err)
             return
-        if parsed.kind in ("hall", "display", "events"):
+        if parsed.kind in (topics.TopicKind.HALL, topics.TopicKind.DISPLAY, topics.TopicKind.EVENTS):
             try:
                 body: HallFeed = decode(payload_bytes(message), HallFeed)
             except ProtocolError as err:
                 log.warning("malformed hall feed on %s dropped: %s", message.topic, err)
                 return
+            if isinstance(body, HallState) and body.contact_key:
+                self.contact_key = body.contact_key
             self.local.push(Event(body=body))
-        elif parsed.kind == "device" and parsed.leaf == "cmd" and parsed.name == self.config.device_id:
+        elif parsed.is_device(topics.DeviceLeaf.CMD) and parsed.name == self.config.device_id:
             # A UI command may take seconds: never hold up the session's message loop (and its replies).
             task = asyncio.create_task(self._answer_command(message), name="command")
             self._spawned.add(task)
             task.add_done_callback(self._spawned.discard)
+
+    async def _submit(self, body: RpcRequest, timeout: float) -> RpcReply:
+        """A UI's request; a phone number in it is sealed before anything stores or sends it."""
+        if isinstance(body, IssueTicket):
+            body = sealed_request(body, self.contact_key)
+        return await self.forwarder.submit(body, timeout)
 
     async def _answer_command(self, message: aiomqtt.Message) -> None:
         result = await self.commands.handle(payload_bytes(message))
@@ -315,10 +333,9 @@ class Agent:
         later = [f for f in changed if f not in LIVE_SETTINGS]
         if live:
             self.config = msgspec.structs.replace(old, **{f: getattr(new, f) for f in live})
-            if self.offline is not None:
-                self.offline.zone = self.config.zone_info
-            if self.outbox is not None:
-                self.outbox.alarm_fraction = self.config.outbox_alarm_fraction
+            self.offline.zone = self.config.zone_info
+            self.outbox.alarm_fraction = self.config.outbox_alarm_fraction
+            self.forwarder.request_timeout_s = self.config.request_timeout_s
         log.info("config reloaded: applied %s; needs a restart: %s", live or "nothing", later or "nothing")
         return CommandResult(
             command_id=command.command_id, ok=True,
@@ -339,32 +356,26 @@ class Agent:
                        "software_version": SOFTWARE_VERSION, "schema_version": SCHEMA_VERSION,
                        "python": platform.python_version()},
             "session": {"online": self.session.online, "connects": self.session.connects,
-                        "hall_reachable": self.forwarder.hall_reachable if self.forwarder else False},
+                        "hall_reachable": self.forwarder.hall_reachable},
             "tasks": {"restarts": dict(self.restarts), "healthy": self.healthy()},
             "peripherals": {k: {"state": v.state.value, "reasons": list(v.reasons)}
                             for k, v in self.local.peripherals.items()},
             "config": redact(msgspec.to_builtins(self.config)),
             "process": {"rss_mib": round(psutil.Process().memory_info().rss / 2**20, 1)},
         }
-        if self.outbox is not None:
-            st = self.outbox.stats(now)
-            out["outbox"] = {"depth": st.depth, "bytes": st.bytes, "oldest_age_s": round(st.oldest_age_s, 1),
-                             "alarm": st.alarm, "max_bytes": st.max_bytes, "max_age_s": st.max_age_s,
-                             "next_seq": self.outbox.next_seq,
-                             "lanes": {str(k): v.depth for k, v in st.per_lane.items()},
-                             "durability": await self.outbox.durability()}
-        if self.offline is not None:
-            out["leases"] = await self.offline.remaining(self.config.lease_services, now)
-        if self.forwarder is not None:
-            out["forwarder"] = {"sent": self.forwarder.sent,
-                                "refused_later": len(self.forwarder.refused_later)}
+        st = self.outbox.stats(now)
+        out["outbox"] = {"depth": st.depth, "bytes": st.bytes, "oldest_age_s": round(st.oldest_age_s, 1),
+                         "alarm": st.alarm, "max_bytes": st.max_bytes, "max_age_s": st.max_age_s,
+                         "next_seq": self.outbox.next_seq,
+                         "lanes": {str(k): v.depth for k, v in st.per_lane.items()},
+                         "durability": await self.outbox.durability()}
+        out["leases"] = await self.offline.remaining(self.config.lease_services, now)
+        out["forwarder"] = {"sent": self.forwarder.sent, "refused_later": len(self.forwarder.refused_later)}
         return out
 
     # -- telemetry and leases --------------------------------------------------------------------
 
     async def _sample_telemetry(self) -> None:
-        assert self.collector is not None
-        assert self.outbox is not None
         while True:
             now = self.clock()
             sample = await self.collector.sample_async(
@@ -376,6 +387,7 @@ class Agent:
     async def _send_telemetry(self) -> None:
         """Latest-value: while offline, newer samples replace unsent ones; only the newest goes out."""
         topic = topics.device_telemetry(self.config.hall, self.config.device_id)
+        retry = Backoff(base=self.config.reconnect_base_s, cap=self.config.reconnect_cap_s)
         while True:
             await self.session.connected.wait()
             sample = await self.telemetry.wait()
@@ -387,12 +399,13 @@ class Agent:
             try:
                 await self.session.publish(topic, encode(sample), qos=1, retain=True, expiry_s=expiry)
                 self.telemetry_sent += 1
+                retry.reset()
             except aiomqtt.MqttError as err:
                 log.debug("telemetry not sent: %s", err)
                 self.telemetry.put_back(sample)
+                await asyncio.sleep(retry.next_delay())  # a refusal while connected must not spin
 
     async def _keep_leases(self) -> None:
-        assert self.offline is not None
         while True:
             await self.session.connected.wait()
             c = self.config
@@ -403,7 +416,3 @@ class Agent:
                 if added:
                     log.info("leased %d new offline ticket block(s)", added)
             await asyncio.sleep(c.lease_check_interval_s)
-
-
-async def run_agent(config: AgentConfig, config_path: str | Path | None = None) -> None:
-    await Agent(config, config_path=config_path).run()

@@ -56,6 +56,9 @@ class AgentConfig(ConfigStruct, frozen=True):
     """Backlog messages in flight at once after a reconnect; live requests are sent outside this window."""
     ui_command_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 30.0
     """How long a remote command forwarded to the UI may run (never past the command's own expiry)."""
+    checkin_key_file: str = ""
+    """A kiosk's copy of the hall's check-in key (0600, 64 hex digits; written by provisioning): check-in by
+    ID card sends the keyed hash of the ID number, never the number. Without it that check-in is refused."""
 
     def __post_init__(self) -> None:
         try:

@@ -25,21 +25,16 @@ import aiosqlite
 
 from hall_protocol.errors import OneVisitError
 from hall_protocol.tickets import LeaseGranted, Provisional
+from hall_runtime.sqlite import StorageError, open_durable
 
 logger = logging.getLogger(__name__)
 
-PROVISIONAL_LABEL_ZH = "临时号（网络恢复后由大厅确认）"
-PROVISIONAL_LABEL_EN = "Provisional number (confirmed by the hall when the network is back)"
-
-_PREFIX = re.compile(r"^[A-Z]{1,2}$")  # the same rule as hall_controller.config's service prefix
+_PREFIX = re.compile(r"^[A-Z]{1,2}$")  # the same rule as hall_protocol.hall_config's service prefix
 
 
 class LeaseError(OneVisitError):
     """A block that cannot be stored (malformed, overlapping another, replayed with other numbers),
-    or a storage failure."""
-
-    message_zh = "本机临时取号出现问题，请到窗口取号。"
-    message_en = "This device cannot issue a provisional ticket. Please take a ticket at a window."
+    or a storage failure. ``str()`` is the detail for the log; the UI words the refusal it causes."""
 
 
 def format_number(prefix: str, value: int) -> str:
@@ -84,7 +79,8 @@ class LeaseBlock:
 
 @dataclass(frozen=True, slots=True)
 class ProvisionalNumber:
-    """A number issued offline. The UI must show :attr:`label_zh` / :attr:`label_en` with it."""
+    """A number issued offline. The UI says it is provisional (its own wording, from the ticket's
+    ``provisional`` flag)."""
 
     lease_id: str
     service: str
@@ -93,19 +89,9 @@ class ProvisionalNumber:
     value: int
     issued_at: float  # the citizen's real arrival time (epoch seconds)
 
-    provisional = True  # always: a number from a block is confirmed by the controller later
-
     @property
     def number(self) -> str:
         return format_number(self.prefix, self.value)
-
-    @property
-    def label_zh(self) -> str:
-        return PROVISIONAL_LABEL_ZH
-
-    @property
-    def label_en(self) -> str:
-        return PROVISIONAL_LABEL_EN
 
     def to_protocol(self) -> Provisional:
         """The ``provisional`` field of the IssueTicket request sent when the hall is back."""
@@ -137,27 +123,10 @@ class LeaseStore:
     @classmethod
     async def open(cls, path: str | Path) -> LeaseStore:
         path = Path(path)
-        if not path.parent.is_dir():
-            # Checked here because a failed aiosqlite.connect leaves its worker thread racing the loop.
-            raise LeaseError(f"cannot open lease store {path}: folder {path.parent} does not exist")
         try:
-            db = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as err:
-            raise LeaseError(f"cannot open lease store {path}: {err}") from err
-        try:
-            async with db.execute("PRAGMA journal_mode=WAL") as cur:
-                row = await cur.fetchone()
-            if row is None or str(row[0]).lower() != "wal":
-                raise LeaseError(f"{path}: SQLite refused WAL mode (got {row!r})")
-            await db.execute("PRAGMA synchronous=FULL")
-            await db.execute("PRAGMA busy_timeout=5000")
-            await db.executescript(_SCHEMA)
-        except sqlite3.Error as err:
-            await db.close()
-            raise LeaseError(f"cannot open lease store {path}: {err}") from err
-        except BaseException:
-            await db.close()
-            raise
+            db = await open_durable(path, _SCHEMA)
+        except StorageError as err:
+            raise LeaseError(f"lease store: {err}") from err
         return cls(db, path)
 
     async def close(self) -> None:
@@ -252,15 +221,6 @@ class LeaseStore:
     async def needs_refill(self, service: str, day: str, low_water: int) -> bool:
         """True when fewer than ``low_water`` numbers are left: time to send a LeaseRequest."""
         return await self.remaining(service, day) < low_water
-
-    async def blocks(self, service: str | None = None) -> list[LeaseBlock]:
-        sql = "SELECT lease_id, service, day, prefix, first, last FROM lease_blocks"
-        params: tuple[str, ...] = ()
-        if service is not None:
-            sql += " WHERE service = ?"
-            params = (service,)
-        rows = await self._db.execute_fetchall(sql + " ORDER BY added", params)
-        return [LeaseBlock(*row) for row in rows]
 
     async def discard_before(self, day: str) -> int:
         """Delete blocks of days before ``day`` (they can never be used again); returns how many."""

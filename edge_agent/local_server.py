@@ -1,7 +1,8 @@
 """The agent's Unix socket for the device UI: requests in, replies and hall events out.
 
 The UI never holds network credentials; it speaks hall_protocol.local to this socket only. Besides requests
-(tickets, check-in, ratings, window commands, print records) and peripheral health coming in, the agent
+(tickets, check-in, ratings, window commands, print records, check-in by ID number: ``edge_agent.checkin``)
+and peripheral health coming in, the agent
 pushes hall events, connectivity, and remote commands (``LocalCommand``) to a UI that subscribed with
 ``commands=True``; the UI answers those with ``LocalCommandResult``.
 """
@@ -18,15 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hall_protocol.codec import Message
-from hall_protocol.errors import ProtocolError
+from hall_protocol.errors import ErrorCode
 from hall_protocol.hall import DisplayState, HallState
 from hall_protocol.health import PeripheralHealth
 from hall_protocol.local import (
+    CheckInById,
     Connectivity,
     Event,
+    FrameDecoder,
     HealthReport,
     Hello,
-    LineFramer,
     LocalCommand,
     LocalCommandResult,
     PrintDocument,
@@ -35,13 +37,15 @@ from hall_protocol.local import (
     Subscribe,
     decode_to_agent,
     frame,
+    read_messages,
 )
-from hall_protocol.tickets import RpcReply, RpcRequest
+from hall_protocol.tickets import ErrorReply, RpcReply, RpcRequest
 
 log = logging.getLogger(__name__)
 
 RequestHandler = Callable[[RpcRequest, float], Awaitable[RpcReply]]
 PrintHandler = Callable[[PrintDocument, float], Awaitable[RpcReply]]
+CheckInHandler = Callable[[CheckInById], Awaitable[RpcReply]]
 
 
 @dataclass(eq=False)
@@ -54,12 +58,13 @@ class _Client:
 class LocalServer:
     def __init__(
         self, path: str, hello: Hello, on_request: RequestHandler, *, on_print: PrintHandler | None = None,
-        print_timeout_s: float = 5.0,
+        print_timeout_s: float = 5.0, on_checkin_by_id: CheckInHandler | None = None,
     ) -> None:
         self.path = path
         self._hello = hello
         self._on_request = on_request
         self._on_print = on_print
+        self._on_checkin_by_id = on_checkin_by_id
         self._print_timeout_s = print_timeout_s
         self._clients: set[_Client] = set()
         self._server: asyncio.Server | None = None
@@ -161,44 +166,36 @@ class LocalServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         client = _Client(writer)
         self._clients.add(client)
-        framer = LineFramer()
         tasks: set[asyncio.Task[None]] = set()
         try:
             await self._send(client, self._hello)
             await self._send(client, self._connectivity)
-            while data := await reader.read(65536):
-                try:
-                    frames = framer.feed(data)
-                except ProtocolError as err:
-                    log.warning("local client sent an oversized frame: %s", err)
-                    continue
-                for raw in frames:
-                    try:
-                        msg = decode_to_agent(raw)
-                    except ProtocolError as err:
-                        log.warning("local client sent a bad frame: %s", err)
-                        continue
-                    if isinstance(msg, Request):
-                        t = asyncio.create_task(self._answer(client, msg))
-                        tasks.add(t)
-                        t.add_done_callback(tasks.discard)
-                    elif isinstance(msg, Subscribe):
-                        client.subscription = msg
-                        for latest in self._latest_for(msg):
-                            self._spawn_send(client, latest)
-                    elif isinstance(msg, HealthReport):
-                        self.peripherals.update(msg.peripherals)
-                        self.health_reported_at = time.time()
-                    elif isinstance(msg, PrintDocument):
-                        t = asyncio.create_task(self._answer_print(client, msg))
-                        tasks.add(t)
-                        t.add_done_callback(tasks.discard)
-                    elif isinstance(msg, LocalCommandResult):
-                        fut = self._commands.get(msg.command_id)
-                        if fut is not None and not fut.done():
-                            fut.set_result(msg)
-                        else:
-                            log.info("late or unknown command result %s ignored", msg.command_id)
+            async for msg in read_messages(reader, FrameDecoder(decode_to_agent, "a local client")):
+                if isinstance(msg, Request):
+                    t = asyncio.create_task(self._answer(client, msg))
+                    tasks.add(t)
+                    t.add_done_callback(tasks.discard)
+                elif isinstance(msg, Subscribe):
+                    client.subscription = msg
+                    for latest in self._latest_for(msg):
+                        self._spawn_send(client, latest)
+                elif isinstance(msg, HealthReport):
+                    self.peripherals.update(msg.peripherals)
+                    self.health_reported_at = time.time()
+                elif isinstance(msg, PrintDocument):
+                    t = asyncio.create_task(self._answer_print(client, msg))
+                    tasks.add(t)
+                    t.add_done_callback(tasks.discard)
+                elif isinstance(msg, CheckInById):
+                    t = asyncio.create_task(self._answer_checkin(client, msg))
+                    tasks.add(t)
+                    t.add_done_callback(tasks.discard)
+                elif isinstance(msg, LocalCommandResult):
+                    fut = self._commands.get(msg.command_id)
+                    if fut is not None and not fut.done():
+                        fut.set_result(msg)
+                    else:
+                        log.info("late or unknown command result %s ignored", msg.command_id)
         except ConnectionError:
             pass
         finally:
@@ -210,6 +207,14 @@ class LocalServer:
     async def _answer(self, client: _Client, request: Request) -> None:
         reply = await self._on_request(request.body, request.timeout_s)
         await self._send(client, Reply(req=request.req, body=reply))
+
+    async def _answer_checkin(self, client: _Client, msg: CheckInById) -> None:
+        if self._on_checkin_by_id is None:
+            reply: RpcReply = ErrorReply(request_id=msg.request_id, code=ErrorCode.FORBIDDEN,
+                                         message="this device does not check in by ID")
+        else:
+            reply = await self._on_checkin_by_id(msg)
+        await self._send(client, Reply(req=msg.req, body=reply))
 
     async def _answer_print(self, client: _Client, doc: PrintDocument) -> None:
         if self._on_print is None:

@@ -24,36 +24,33 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, TextIO, TypeVar
 
 import aiomqtt
 import httpx
+import msgspec
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from edge_agent.config import AgentConfig, load_agent_config
-from edge_agent.identity import (
-    EnrollmentCode,
-    IdentityError,
-    IdentityPaths,
-    build_csr,
-    key_pem,
-    new_private_key,
-    write_private,
-)
+from edge_agent.identity import IdentityPaths, build_csr, key_pem, new_private_key
+from hall_protocol import enrolment as wire
 from hall_protocol import topics
 from hall_protocol.codec import encode
 from hall_protocol.config_files import ConfigError
 from hall_protocol.devices import SelfTestReport
-from hall_protocol.errors import OneVisitError
+from hall_protocol.enrolment import CodeFormatError, EnrollmentCode, parse_enroll_link
+from hall_protocol.errors import ErrorCode, OneVisitError
 from hall_protocol.health import HealthState, PeripheralHealth
-from hall_protocol.mqtt import make_client
+from hall_runtime.files import write_private
+from hall_runtime.mqtt_client import make_client
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_S = 10.0
+_JSON = {"content-type": "application/json"}
+A = TypeVar("A", bound=msgspec.Struct)
 SelfTest = Callable[[], Awaitable[dict[str, PeripheralHealth]]]
 
 
@@ -72,15 +69,6 @@ class Provisioned:
     selftest: SelfTestReport | None
 
 
-def parse_enroll_link(text: str) -> tuple[str, str]:
-    """The QR's link ``https://host:port/enroll?code=...`` → (controller URL, code)."""
-    parts = urlsplit(text.strip())
-    codes = parse_qs(parts.query).get("code", [])
-    if parts.scheme != "https" or not parts.netloc or parts.path.rstrip("/") != "/enroll" or len(codes) != 1:
-        raise IdentityError("not a OneVisit enrolment link", "二维码不是 OneVisit 设备接入码。")
-    return f"https://{parts.netloc}", codes[0]
-
-
 def _fail_http(err: httpx.HTTPError, controller: str) -> ProvisionError:
     if isinstance(err, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(err):
         return ProvisionError(
@@ -91,22 +79,20 @@ def _fail_http(err: httpx.HTTPError, controller: str) -> ProvisionError:
                           "无法连接大厅控制器，请检查网络和控制器地址后重试。")
 
 
-def _answer(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError as err:
-        raise ProvisionError(f"the controller answered {response.status_code} with no JSON",
-                             "控制器返回了无法识别的内容。") from err
-    if not isinstance(body, dict):
-        raise ProvisionError("the controller's answer is not a JSON object", "控制器返回了无法识别的内容。")
+def _answer(response: httpx.Response, into: type[A]) -> A:
+    """The controller's answer as ``into``; its refusal (an ApiErrorBody) as a ProvisionError."""
     if response.status_code >= 400:
-        found = body.get("error")
-        detail: dict[str, Any] = found if isinstance(found, dict) else {}
-        raise ProvisionError(
-            f"the controller refused ({response.status_code}): {detail.get('message', 'unknown error')}",
-            str(detail.get("message_zh") or "控制器拒绝了接入请求。"),
-        )
-    return body
+        try:
+            error = msgspec.json.decode(response.content, type=wire.ApiErrorBody).error
+        except msgspec.MsgspecError:
+            error = wire.ApiError(code=ErrorCode.INTERNAL, message="unknown error")
+        raise ProvisionError(f"the controller refused ({response.status_code}): {error.message}",
+                             error.message_zh or "控制器拒绝了接入请求。")
+    try:
+        return msgspec.json.decode(response.content, type=into)
+    except msgspec.MsgspecError as err:
+        raise ProvisionError(f"the controller answered {response.status_code} with an unexpected body: {err}",
+                             "控制器返回了无法识别的内容。") from err
 
 
 async def _fetch_ca(controller: str, code: EnrollmentCode) -> x509.Certificate:
@@ -114,11 +100,11 @@ async def _fetch_ca(controller: str, code: EnrollmentCode) -> x509.Certificate:
     # pin that came with the code, and nothing secret is sent on this connection.
     try:
         async with httpx.AsyncClient(verify=False, timeout=TIMEOUT_S) as client:
-            body = _answer(await client.get(f"{controller}/api/v1/ca"))
+            info = _answer(await client.get(f"{controller}/api/v1/ca"), wire.CaInfo)
     except httpx.HTTPError as err:
         raise _fail_http(err, controller) from err
     try:
-        ca = x509.load_pem_x509_certificate(str(body.get("ca_pem", "")).encode())
+        ca = x509.load_pem_x509_certificate(info.ca_pem.encode())
     except ValueError as err:
         raise ProvisionError("the controller sent no valid CA certificate", "控制器未提供有效的 CA 证书。") from err
     if not code.matches_ca(ca):
@@ -164,12 +150,15 @@ def agent_toml(config: dict[str, Any]) -> str:
 
 
 def _store_identity(out_dir: Path, agent: dict[str, Any], key: bytes, cert: bytes, ca: bytes, password: str,
-                    data_dir: str | None, socket_path: str | None) -> tuple[IdentityPaths, AgentConfig]:
+                    data_dir: str | None, socket_path: str | None,
+                    checkin_key: str = "") -> tuple[IdentityPaths, AgentConfig]:
     paths = IdentityPaths(out_dir.absolute())
     broker = dict(agent.get("broker") or {})
     broker.update(ca_file=str(paths.ca), cert_file=str(paths.cert), key_file=str(paths.key),
                   password_file=str(paths.password), tls=True)
     config_dict: dict[str, Any] = {k: v for k, v in agent.items() if k != "broker"}
+    if checkin_key:
+        config_dict["checkin_key_file"] = str(paths.checkin_key)
     if data_dir is not None:
         config_dict["data_dir"] = data_dir
     if socket_path is not None:
@@ -188,6 +177,8 @@ def _store_identity(out_dir: Path, agent: dict[str, Any], key: bytes, cert: byte
     write_private(paths.cert, cert)
     write_private(paths.ca, ca)
     write_private(paths.password, password.encode() + b"\n")
+    if checkin_key:
+        write_private(paths.checkin_key, checkin_key.encode() + b"\n")
     staging.replace(paths.config)
     return paths, config
 
@@ -227,7 +218,7 @@ async def provision(
     selftest: SelfTest | None = None,
     check_broker: bool = True,
 ) -> Provisioned:
-    """Enrol this device; see the module docstring. Raises ProvisionError / IdentityError for people."""
+    """Enrol this device; see the module docstring. Raises ProvisionError / CodeFormatError for people."""
     controller = controller.rstrip("/")
     if not controller.startswith("https://"):
         raise ProvisionError("the controller URL must start with https://", "控制器地址必须以 https:// 开头。")
@@ -237,27 +228,30 @@ async def provision(
     trust = ssl.create_default_context(cadata=ca_pem.decode())
     try:
         async with httpx.AsyncClient(verify=trust, timeout=TIMEOUT_S) as client:
-            slot = _answer(await client.post(f"{controller}/api/v1/enroll/claim", json={"code": str(code)}))
-            device_id = topics.check_id(str(slot.get("device_id", "")), "device")
+            claim = wire.ClaimRequest(code=str(code))
+            slot = _answer(await client.post(f"{controller}/api/v1/enroll/claim", content=msgspec.json.encode(claim),
+                                             headers=_JSON), wire.ClaimReply)
+            device_id = topics.check_id(slot.device_id, "device")
             key = new_private_key()
             csr = build_csr(key, device_id)
-            result = _answer(await client.post(f"{controller}/api/v1/enroll",
-                                               json={"code": str(code), "csr_pem": csr.decode()}))
+            enroll = wire.EnrollRequest(code=str(code), csr_pem=csr.decode())
+            result = _answer(await client.post(f"{controller}/api/v1/enroll", content=msgspec.json.encode(enroll),
+                                               headers=_JSON), wire.EnrollReply)
     except httpx.HTTPError as err:
         raise _fail_http(err, controller) from err
     except ValueError as err:
         raise ProvisionError(f"the controller sent a bad device id: {err}", "控制器返回的设备编号无效。") from err
     public = key.public_key().public_bytes(serialization.Encoding.DER,
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    cert = _check_cert(str(result.get("cert_pem", "")), ca, public, device_id)
-    password = str(result.get("password", ""))
-    agent = result.get("agent_config")
-    if not isinstance(agent, dict) or not password or agent.get("device_id") != device_id:
+    cert = _check_cert(result.cert_pem, ca, public, device_id)
+    password = result.password
+    agent = result.agent_config
+    if agent.get("device_id") != device_id:
         raise ProvisionError("the controller's answer lacks the device configuration", "控制器未返回设备配置。")
 
     paths, config = await asyncio.to_thread(
         _store_identity, out_dir, agent, key_pem(key), cert.public_bytes(serialization.Encoding.PEM), ca_pem,
-        password, data_dir, socket_path,
+        password, data_dir, socket_path, result.checkin_key,
     )
     log.info("device %s enrolled; identity stored in %s", device_id, paths.directory)
 
@@ -290,7 +284,7 @@ def provision_cli(
         if code.strip().lower().startswith("https://"):  # a scanned QR link in place of the code
             controller, code = parse_enroll_link(code)
         done = asyncio.run(provision(controller, code, out_dir, data_dir=data_dir, socket_path=socket_path))
-    except IdentityError as err:
+    except CodeFormatError as err:
         print(f"{err.message_zh}\n{err.message_en}", file=out)
         return 2
     except ProvisionError as err:

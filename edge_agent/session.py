@@ -21,23 +21,16 @@ from typing import Any
 
 import aiomqtt
 
-from edge_agent.backoff import Backoff
-from edge_agent.outbox import OutboxItem
+from edge_agent.outbox_items import OutboxItem
+from edge_agent.replies import malformed_answer, request_id_of, unavailable
 from hall_protocol import topics
 from hall_protocol.codec import SCHEMA_VERSION, decode, encode
 from hall_protocol.devices import DeviceState, Role
-from hall_protocol.errors import ErrorCode, ProtocolError
-from hall_protocol.mqtt import (
-    PROP_DEVICE_ID,
-    PROP_DEVICE_SEQ,
-    PROP_KEY,
-    PROP_LANE,
-    correlation_of,
-    make_client,
-    payload_bytes,
-    publish_properties,
-)
-from hall_protocol.tickets import ErrorReply, RpcReply, RpcRequest
+from hall_protocol.errors import ProtocolError
+from hall_protocol.mqtt import PROP_DEVICE_ID, PROP_DEVICE_SEQ, PROP_KEY, PROP_LANE
+from hall_protocol.tickets import RpcReply, RpcRequest
+from hall_runtime.backoff import Backoff
+from hall_runtime.mqtt_client import correlation_of, make_client, payload_bytes, publish_properties
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +77,14 @@ class AgentSession:
         *,
         on_message: MessageHandler | None = None,
         on_connectivity: ConnectivityHandler | None = None,
-        on_outbox_reply: OutboxReplyHandler | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self.o = options
         self._on_message = on_message
         self._on_connectivity = on_connectivity
-        self._on_outbox_reply = on_outbox_reply
+        # Answers to outbox items go to whoever sends them (the Forwarder), which needs this session to be
+        # built, so it is attached afterwards rather than passed in here.
+        self.on_outbox_reply: OutboxReplyHandler | None = None
         self._backoff = backoff or Backoff(base=options.reconnect_base_s, cap=options.reconnect_cap_s)
         self._client: aiomqtt.Client | None = None
         self._lost: asyncio.Future[None] | None = None  # resolved when the current connection ends
@@ -112,9 +106,9 @@ class AgentSession:
 
         Returns an ErrorReply (never raises) when the hall cannot be reached or does not answer in time.
         """
-        request_id = getattr(body, "request_id", "") or ""
+        request_id = request_id_of(body)
         if self._client is None or not self.online:
-            return _unavailable(request_id, "hall unreachable")
+            return unavailable(request_id, "hall unreachable")
         correlation = uuid.uuid4().bytes
         fut: asyncio.Future[RpcReply] = asyncio.get_running_loop().create_future()
         self._pending[correlation] = fut
@@ -122,12 +116,12 @@ class AgentSession:
             props = publish_properties(
                 response_topic=self.reply_topic, correlation=correlation, expiry_s=max(1, int(timeout))
             )
-            await self._publish(topics.rpc(self.o.hall, service), encode(body), qos=1, retain=False,
+            await self._publish(topics.rpc(self.o.hall, self.o.device_id, service), encode(body), qos=1, retain=False,
                                 properties=props)
             return await asyncio.wait_for(fut, timeout)
         except (aiomqtt.MqttError, TimeoutError) as err:
             log.warning("request %s to %s failed: %s", request_id, service.value, err)
-            return _unavailable(request_id, "no answer from the hall")
+            return unavailable(request_id, "no answer from the hall")
         finally:
             self._pending.pop(correlation, None)
 
@@ -152,7 +146,7 @@ class AgentSession:
         """Publish an outbox item with its seq, lane, key and device id as MQTT v5 user properties (so a
         receiver can audit the device's sequence), and, for rpc topics, this device's response topic and a
         correlation that names the seq. Returns on PUBACK; raises aiomqtt.MqttError otherwise."""
-        is_rpc = item.topic.startswith(self._rpc_prefix)
+        is_rpc = topics.is_rpc(item.topic)
         props = publish_properties(
             response_topic=self.reply_topic if is_rpc else None,
             correlation=outbox_correlation(item.seq) if is_rpc else None,
@@ -165,10 +159,6 @@ class AgentSession:
             (PROP_KEY, item.key),
         ]
         await self._publish(item.topic, item.payload, qos=item.qos, retain=False, properties=props)
-
-    @property
-    def _rpc_prefix(self) -> str:
-        return topics.rpc(self.o.hall, topics.RpcService.TICKET).rsplit("/", 1)[0] + "/"
 
     async def _publish(self, topic: str, payload: bytes, *, qos: int, retain: bool, properties: Any) -> None:
         client, lost = self._client, self._lost
@@ -285,8 +275,8 @@ class AgentSession:
                 except ProtocolError as err:
                     log.warning("malformed reply to outbox item %d dropped: %s", seq, err)
                     return
-                if self._on_outbox_reply is not None:
-                    self._on_outbox_reply(seq, answer)
+                if self.on_outbox_reply is not None:
+                    self.on_outbox_reply(seq, answer)
                 return
             fut = self._pending.get(correlation or b"")
             if fut is None or fut.done():
@@ -296,7 +286,7 @@ class AgentSession:
                 reply: RpcReply = decode(payload_bytes(message), RpcReply)
             except ProtocolError as err:
                 log.warning("malformed reply dropped: %s", err)
-                reply = ErrorReply(request_id="", code=err.code, message=str(err), field=err.field)
+                reply = malformed_answer(err)
             fut.set_result(reply)
             return
         if self._on_message is not None:
@@ -305,12 +295,3 @@ class AgentSession:
             except Exception:
                 # One bad message must not take the session down.
                 log.exception("handler failed for a message on %s", message.topic)
-
-
-def _unavailable(request_id: str, why: str) -> ErrorReply:
-    return ErrorReply(
-        request_id=request_id,
-        code=ErrorCode.UNAVAILABLE,
-        message=why,
-        message_zh="暂时无法连接大厅系统。",
-    )

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 
 import psutil
 
-from edge_agent.outbox import OutboxStats
+from edge_agent.outbox_items import OutboxStats
 from hall_protocol.devices import Telemetry
 from hall_protocol.health import PeripheralHealth
 

@@ -103,7 +103,7 @@ def device_cli(args: argparse.Namespace, out: TextIO | None = None) -> int:
         reload = pidfile_reloader(Path(args.broker_pidfile)) if action == "retire" else None
         service = EnrollmentService.open(_settings(args, hall=""), create=False, reload_broker=reload)
         if action == "add":
-            _print_code(service.create_slot(args.role, args.zone, args.name), out)
+            _print_code(service.create_slot(args.role, args.zone, args.name, args.window or None), out)
         elif action == "code":
             _print_code(service.new_code(args.device_id), out)
         elif action == "list":

@@ -1,45 +1,33 @@
 """The enrolment API over HTTPS (Starlette + uvicorn), served with the hall CA's server certificate.
 
-Device endpoints (no token: the one-time code is the credential, and wrong codes are rate-limited):
-
-- ``GET  /api/v1/ca`` → ``{ca_pem}``: the device checks it against the pin in its code before trusting it.
-- ``POST /api/v1/enroll/claim`` ``{code}`` → ``{device_id, role, zone, hall}``: the CN for the CSR.
-- ``POST /api/v1/enroll`` ``{code, csr_pem}`` → ``{device_id, cert_pem, ca_pem, broker{host,port}, username,
-  password, agent_config}``.
-
-Manager endpoints (``Authorization: Bearer <manager token>``; the console reuses them):
-
-- ``GET  /api/v1/devices`` → ``{devices: [...]}``
-- ``POST /api/v1/devices`` ``{role, zone, name}`` → ``{device, code, expires_at, link, qr_png}``
-- ``POST /api/v1/devices/{id}/code`` → a new code for the slot (lost code or replacement device)
-- ``POST /api/v1/devices/{id}/retire`` → the retired device
-
-Errors are ``{"error": {code, message_zh, message}}`` with a fitting HTTP status.
+Device endpoints need no token: the one-time code is the credential, and wrong codes are rate-limited.
+Manager endpoints need ``Authorization: Bearer <manager token>``. The bodies are the msgspec Structs of
+``hall_protocol.enrolment`` (which lists the routes); a body that does not decode is refused with 400 and
+names the field.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
-import json
 import logging
 import os
-import socket
 import stat
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-import uvicorn
+import msgspec
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from hall_controller.enrollment.errors import BadRequest, EnrollmentError, TooManyAttempts
 from hall_controller.enrollment.qr import qr_png_data_url
 from hall_controller.enrollment.service import MANAGER_TOKEN, EnrollmentService, IssuedCode
+from hall_controller.http_server import serve_asgi
+from hall_protocol import enrolment as wire
 from hall_protocol.errors import ErrorCode, OneVisitError
 
 log = logging.getLogger(__name__)
@@ -48,6 +36,7 @@ MAX_BODY = 64 * 1024
 TOKEN_ENV = "ONEVISIT_MANAGER_TOKEN"
 
 Handler = Callable[[Request], Awaitable[Response]]
+B = TypeVar("B", bound=msgspec.Struct)
 
 
 class TokenError(OneVisitError):
@@ -70,43 +59,44 @@ def load_manager_token(path: Path | None = None, env: dict[str, str] | None = No
     return token
 
 
-def _error(err: EnrollmentError) -> JSONResponse:
+def _error(err: EnrollmentError) -> Response:
     headers = {}
     if isinstance(err, TooManyAttempts):
         headers["Retry-After"] = str(max(1, int(err.retry_after_s)))
-    return JSONResponse({"error": err.as_dict()}, status_code=err.http_status, headers=headers)
+    body = wire.ApiErrorBody(error=wire.ApiError(code=err.code, message=err.message_en, message_zh=err.message_zh))
+    return Response(msgspec.json.encode(body), status_code=err.http_status, headers=headers,
+                    media_type="application/json")
 
 
-def _unauthorised() -> JSONResponse:
-    body = {"code": ErrorCode.FORBIDDEN.value, "message_zh": "需要管理员令牌。", "message": "manager token required"}
-    return JSONResponse({"error": body}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorised() -> Response:
+    body = wire.ApiErrorBody(error=wire.ApiError(code=ErrorCode.FORBIDDEN, message="manager token required",
+                                                 message_zh="需要管理员令牌。"))
+    return Response(msgspec.json.encode(body), status_code=401, headers={"WWW-Authenticate": "Bearer"},
+                    media_type="application/json")
 
 
-async def _json(request: Request, *fields: str) -> dict[str, str]:
+async def _body(request: Request, into: type[B]) -> B:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise BadRequest("request body too large", "请求内容过大。")
     try:
-        body = json.loads(raw)
-    except ValueError as err:
+        return msgspec.json.decode(raw, type=into)
+    except msgspec.ValidationError as err:
+        raise BadRequest(f"bad request body: {err}", f"请求内容有误：{err}") from err
+    except msgspec.DecodeError as err:
         raise BadRequest("the body is not JSON", "请求格式错误（不是 JSON）。") from err
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object", "请求格式错误。")
-    out: dict[str, str] = {}
-    for name in fields:
-        value = body.get(name)
-        if not isinstance(value, str) or not value:
-            raise BadRequest(f"field {name!r} is missing or not a string", f"缺少字段 {name}。")
-        out[name] = value
-    return out
+
+
+def _json(body: msgspec.Struct, status_code: int = 200) -> Response:
+    return Response(msgspec.json.encode(body), status_code=status_code, media_type="application/json")
 
 
 def _source(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _issued(issued: IssuedCode) -> dict[str, Any]:
-    return {**issued.as_dict(), "qr_png": qr_png_data_url(issued.link)}
+def _issued(issued: IssuedCode) -> wire.IssuedCode:
+    return issued.reply(qr_png_data_url(issued.link))
 
 
 def create_app(service: EnrollmentService, *, manager_token: str) -> Starlette:
@@ -134,35 +124,35 @@ def create_app(service: EnrollmentService, *, manager_token: str) -> Starlette:
         return wrapped
 
     async def get_ca(request: Request) -> Response:
-        return JSONResponse({"ca_pem": service.ca.ca_pem.decode(), "hall": service.settings.hall})
+        return _json(wire.CaInfo(ca_pem=service.ca.ca_pem.decode(), hall=service.settings.hall))
 
     async def claim(request: Request) -> Response:
-        body = await _json(request, "code")
-        rec = await service.claim(body["code"], _source(request))
-        return JSONResponse({"device_id": rec.device_id, "role": rec.role.value, "zone": rec.zone,
-                             "hall": service.settings.hall})
+        body = await _body(request, wire.ClaimRequest)
+        rec = await service.claim(body.code, _source(request))
+        return _json(wire.ClaimReply(device_id=rec.device_id, role=rec.role, zone=rec.zone,
+                                     hall=service.settings.hall))
 
     async def enroll(request: Request) -> Response:
-        body = await _json(request, "code", "csr_pem")
-        result = await service.enroll(body["code"], body["csr_pem"], _source(request))
-        return JSONResponse(result.as_dict())
+        body = await _body(request, wire.EnrollRequest)
+        result = await service.enroll(body.code, body.csr_pem, _source(request))
+        return _json(result.reply())
 
     async def list_devices(request: Request) -> Response:
         devices = await asyncio.to_thread(service.devices)
-        return JSONResponse({"devices": [d.as_dict() for d in devices]})
+        return _json(wire.DeviceList(devices=tuple(d.info() for d in devices)))
 
     async def create_device(request: Request) -> Response:
-        body = await _json(request, "role", "zone", "name")
-        issued = await asyncio.to_thread(service.create_slot, body["role"], body["zone"], body["name"])
-        return JSONResponse(_issued(issued), status_code=201)
+        body = await _body(request, wire.CreateDevice)
+        issued = await asyncio.to_thread(service.create_slot, body.role.value, body.zone, body.name, body.window)
+        return _json(_issued(issued), status_code=201)
 
     async def new_code(request: Request) -> Response:
         issued = await asyncio.to_thread(service.new_code, request.path_params["device_id"])
-        return JSONResponse(_issued(issued))
+        return _json(_issued(issued))
 
     async def retire(request: Request) -> Response:
         rec = await service.retire(request.path_params["device_id"])
-        return JSONResponse(rec.as_dict())
+        return _json(rec.info())
 
     routes = [
         Route("/api/v1/ca", errors(get_ca), methods=["GET"]),
@@ -176,18 +166,10 @@ def create_app(service: EnrollmentService, *, manager_token: str) -> Starlette:
     return Starlette(routes=routes)
 
 
-class _Server(uvicorn.Server):
-    """uvicorn inside someone else's event loop: the controller owns SIGTERM/SIGINT, not uvicorn."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 async def serve_enrollment_api(
     service: EnrollmentService,
     *,
-    host: str = "0.0.0.0",
+    host: str = "127.0.0.1",
     port: int = 8443,
     manager_token: str | None = None,
     started: asyncio.Event | None = None,
@@ -196,37 +178,5 @@ async def serve_enrollment_api(
     controller's TaskGroup. The token defaults to the 0600 file ``{state_dir}/manager.token`` (or
     ``$ONEVISIT_MANAGER_TOKEN``). ``started`` is set once the port is listening."""
     token = manager_token or load_manager_token(service.settings.state_dir / MANAGER_TOKEN)
-    config = uvicorn.Config(
-        create_app(service, manager_token=token),
-        host=host,
-        port=port,
-        ssl_certfile=str(service.ca.server_cert_path),
-        ssl_keyfile=str(service.ca.server_key_path),
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        server_header=False,
-    )
-    server = _Server(config)
-    # Bind before serving: a taken port fails here, and connections that arrive while uvicorn starts up
-    # wait in the listen backlog.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    log.info("enrolment API on https://%s:%d", host, port)
-    task = asyncio.create_task(server.serve(sockets=[sock]), name="enrollment-api")
-    if started is not None:
-        started.set()
-    try:
-        await asyncio.shield(task)
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        sock.close()
+    await serve_asgi(create_app(service, manager_token=token), name="enrolment API", host=host, port=port,
+                     certfile=service.ca.server_cert_path, keyfile=service.ca.server_key_path, started=started)

@@ -12,3 +12,5 @@ class Publication:
     retain: bool = False
     qos: int = 1
     expiry_s: int | None = None
+    correlation: bytes | None = None  # with ``response_topic``: a request (a command to a device)
+    response_topic: str | None = None

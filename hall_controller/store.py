@@ -5,13 +5,24 @@ after the events that produced it are on disk, so a kill -9 or power cut loses n
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
+import msgspec
+
+from hall_controller.audit import GENESIS, AuditEntry, AuditLine, chain
+from hall_controller.engine.ids import SECRET_BYTES
+from hall_runtime.sqlite import open_durable
 
 log = logging.getLogger(__name__)
+_audit_decoder = msgspec.json.Decoder(AuditEntry)
+
+HALL_SECRET_KEY = "hall-secret"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -33,6 +44,19 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    entry BLOB NOT NULL,
+    prev TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_ts ON audit(ts);
+CREATE TABLE IF NOT EXISTS followups (
+    key TEXT PRIMARY KEY,
+    body BLOB NOT NULL,
+    updated_at REAL NOT NULL
+);
 """
 
 
@@ -46,29 +70,47 @@ class StoredEvent:
 class Store:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        self._tx = asyncio.Lock()  # one transaction at a time on the one connection (batches, follow-ups)
         self.last_seq = 0
+        self.audit_seq = 0
+        self.audit_hash = GENESIS
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path), isolation_level=None)
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=FULL")
-        await db.executescript(SCHEMA)
+        db = await open_durable(path, SCHEMA)
         store = cls(db)
         async with db.execute("SELECT COALESCE(MAX(seq), 0) FROM events") as cur:
             row = await cur.fetchone()
         store.last_seq = int(row[0]) if row else 0
+        async with db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") as cur:
+            last = await cur.fetchone()
+        if last is not None:
+            store.audit_seq, store.audit_hash = int(last[0]), str(last[1])
         return store
 
     async def close(self) -> None:
         await self._db.close()
 
-    async def commit_batch(self, events: list[bytes], now: float, replies: list[tuple[str, bytes]]) -> int:
-        """Append ``events`` and remember each (request_id, reply), atomically. Returns the last seq."""
+    async def commit_batch(
+        self,
+        events: list[bytes],
+        now: float,
+        replies: list[tuple[str, bytes]],
+        audit: Sequence[AuditEntry] = (),
+    ) -> int:
+        """Append ``events``, remember each (request_id, reply) and add the audit lines, atomically.
+        Returns the last event seq."""
+        async with self._tx:
+            return await self._commit_batch(events, now, replies, audit)
+
+    async def _commit_batch(self, events: list[bytes], now: float, replies: list[tuple[str, bytes]],
+                            audit: Sequence[AuditEntry]) -> int:
         db = self._db
+        lines = chain(audit, self.audit_seq, self.audit_hash)
         await db.execute("BEGIN IMMEDIATE")
         try:
+            await self._insert_audit(lines)
             seq = self.last_seq
             if events:
                 rows = [(seq + i + 1, now, body) for i, body in enumerate(events)]
@@ -84,7 +126,73 @@ class Store:
             await db.execute("ROLLBACK")
             raise
         self.last_seq = seq
+        self._chained(lines)
         return seq
+
+    async def _insert_audit(self, lines: list[AuditLine]) -> None:
+        if lines:
+            await self._db.executemany(
+                "INSERT INTO audit (seq, ts, entry, prev, hash) VALUES (?, ?, ?, ?, ?)",
+                [(x.seq, x.entry.ts, msgspec.json.encode(x.entry), x.prev, x.hash) for x in lines],
+            )
+
+    def _chained(self, lines: list[AuditLine]) -> None:
+        if lines:
+            self.audit_seq, self.audit_hash = lines[-1].seq, lines[-1].hash
+
+    async def save_followup(self, key: str, body: bytes, now: float, audit: AuditEntry) -> None:
+        """Write a bad rating's follow-up record and its audit line in one transaction."""
+        async with self._tx:
+            lines = chain([audit], self.audit_seq, self.audit_hash)
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._insert_audit(lines)
+                await self._db.execute(
+                    "INSERT OR REPLACE INTO followups (key, body, updated_at) VALUES (?, ?, ?)", (key, body, now))
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            self._chained(lines)
+
+    async def followups(self) -> dict[str, bytes]:
+        async with self._db.execute("SELECT key, body FROM followups") as cur:
+            return {str(r[0]): bytes(r[1]) async for r in cur}
+
+    async def event_rows_after(self, seq: int, limit: int) -> list[tuple[int, bytes]]:
+        """Up to ``limit`` stored events after ``seq`` as (seq, body), for folding in chunks."""
+        async with self._db.execute(
+            "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        ) as cur:
+            return [(int(r[0]), bytes(r[1])) async for r in cur]
+
+    async def audit_lines(self, *, since: float = 0.0, until: float = float("inf"), limit: int = 100_000,
+                          after_seq: int = 0) -> list[AuditLine]:
+        """Audit lines in order (``after_seq`` pages through them)."""
+        async with self._db.execute(
+            "SELECT seq, entry, prev, hash FROM audit WHERE seq > ? AND ts >= ? AND ts < ? ORDER BY seq LIMIT ?",
+            (after_seq, since, until if until != float("inf") else 1e18, limit),
+        ) as cur:
+            return [AuditLine(seq=int(r[0]), entry=_audit_decoder.decode(r[1]), prev=str(r[2]), hash=str(r[3]))
+                    async for r in cur]
+
+    async def audit_search(self, *, since: float = 0.0, until: float = float("inf"), actor: str = "",
+                           action: str = "", target: str = "", before_seq: int = 0, after_seq: int = 0,
+                           limit: int = 50, newest_first: bool = True) -> list[AuditLine]:
+        """Audit lines that match: ``actor`` and ``target`` contain the text (any case), ``action`` starts with
+        it (``window.`` is every window action). ``before_seq``/``after_seq`` page through them."""
+        order = "DESC" if newest_first else "ASC"
+        async with self._db.execute(
+            "SELECT seq, entry, prev, hash FROM audit WHERE ts >= ? AND ts < ? AND seq > ? AND seq < ? "
+            "AND instr(lower(json_extract(entry, '$.actor')), ?) > 0 "
+            "AND instr(json_extract(entry, '$.action'), ?) = 1 "
+            "AND instr(lower(json_extract(entry, '$.target')), ?) > 0 "
+            f"ORDER BY seq {order} LIMIT ?",
+            (since, until if until != float("inf") else 1e18, after_seq, before_seq or (1 << 62), actor.lower(),
+             action, target.lower(), limit),
+        ) as cur:
+            return [AuditLine(seq=int(r[0]), entry=_audit_decoder.decode(r[1]), prev=str(r[2]), hash=str(r[3]))
+                    async for r in cur]
 
     async def reply_for(self, request_id: str) -> bytes | None:
         async with self._db.execute("SELECT reply FROM replies WHERE request_id = ?", (request_id,)) as cur:
@@ -112,6 +220,16 @@ class Store:
 
     async def prune_replies(self, older_than: float) -> None:
         await self._db.execute("DELETE FROM replies WHERE ts < ?", (older_than,))
+
+    async def hall_secret(self) -> bytes:
+        """The secret ticket ids and status tokens are keyed with: made on first use, then kept for good
+        (ids issued after a restart must stay distinct from, and as unguessable as, those before it)."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (HALL_SECRET_KEY, secrets.token_hex(SECRET_BYTES))
+        )
+        value = await self.get_meta(HALL_SECRET_KEY)
+        assert value is not None
+        return bytes.fromhex(value)
 
     async def get_meta(self, key: str) -> str | None:
         async with self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from hall_protocol.codec import Message
@@ -38,6 +40,18 @@ class WindowView(msgspec.Struct, frozen=True, kw_only=True):
     current_number: str | None = None
 
 
+MAX_NOTICES = 5
+NOTICE_CHARS = 200
+
+
+class Notice(msgspec.Struct, frozen=True, kw_only=True):
+    """A line the hall manager puts on the screens (opening hours today, a window moved, a system outage)."""
+
+    text_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=NOTICE_CHARS)]
+    text_en: Annotated[str, msgspec.Meta(max_length=NOTICE_CHARS)] = ""
+    zone: str | None = None  # None: every screen of the hall; else the screens of that zone
+
+
 class HallState(Message, frozen=True, tag="hall.state"):
     hall: str
     ts: float
@@ -45,6 +59,9 @@ class HallState(Message, frozen=True, tag="hall.state"):
     services: tuple[ServiceQueue, ...] = ()
     windows: tuple[WindowView, ...] = ()
     recent_calls: tuple[CallView, ...] = ()
+    notices: Annotated[tuple[Notice, ...], msgspec.Meta(max_length=MAX_NOTICES)] = ()
+    contact_key: str = ""
+    """The controller's public key that agents seal a citizen's phone number with (``notify_sealed``)."""
 
 
 class DisplayState(Message, frozen=True, tag="display.state"):
@@ -53,6 +70,9 @@ class DisplayState(Message, frozen=True, tag="display.state"):
     seq: int
     calls: tuple[CallView, ...] = ()  # newest first
     waiting: int = 0
+    notices: Annotated[tuple[Notice, ...], msgspec.Meta(max_length=MAX_NOTICES)] = ()  # the hall's and this zone's
+    # the zone's windows (state and number, no names): a window display clears its number after a finish
+    windows: tuple[WindowView, ...] = ()
 
 
 class CallEvent(Message, frozen=True, tag="event.call"):

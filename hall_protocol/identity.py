@@ -31,12 +31,38 @@ def is_valid_id_number(value: str) -> bool:
     return id_check_digit(v[:17]) == v[17]
 
 
+COMPOUND_SURNAMES: frozenset[str] = frozenset({
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "轩辕", "令狐", "钟离", "闻人", "澹台", "公冶", "太史", "申屠", "端木", "西门", "南宫",
+    "百里", "呼延", "万俟", "单于", "赫连", "濮阳", "独孤", "东郭", "拓跋", "司空", "仲孙", "第五",
+    "左丘", "梁丘", "鲜于", "闾丘", "亓官", "司寇", "子车", "颛孙", "壤驷", "公良", "漆雕", "乐正",
+    "宰父", "谷梁", "段干", "东门", "公西", "巫马", "公羊", "羊舌", "微生", "夹谷", "即墨", "淳于",
+    "东里",
+})
+"""复姓 kept whole when masking: 欧阳娜娜 shows as 欧阳**, not 欧***."""
+
+_MASKED_NAME = re.compile(r"^([^*\s]{1,2})\*{1,7}$")
+
+
+def _surname_length(name: str) -> int:
+    return 2 if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else 1
+
+
 def mask_name(name: str) -> str:
-    """张三 → 张*, 欧阳娜娜 → 欧***; Latin names keep the first letter: Alice → A****."""
+    """张三 → 张*, 欧阳娜娜 → 欧阳** (a compound surname stays whole); Latin names keep the first letter:
+    Alice → A****."""
     name = name.strip()
     if not name:
         return ""
-    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else name + "*"
+    keep = _surname_length(name)
+    return name[:keep] + "*" * (len(name) - keep) if len(name) > 1 else name + "*"
+
+
+def is_masked_name(value: str) -> bool:
+    """Whether ``value`` already has the shape ``mask_name`` gives: one character (or a compound surname)
+    and then only asterisks. 王小* is not: it would show two of 王小明's three characters."""
+    m = _MASKED_NAME.fullmatch(value)
+    return m is not None and (len(m.group(1)) == 1 or m.group(1) in COMPOUND_SURNAMES)
 
 
 def mask_id_number(value: str) -> str:

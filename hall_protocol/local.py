@@ -6,13 +6,21 @@ raw newline inside JSON). :class:`LineFramer` is the sans-IO framing: bytes in, 
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Generic, TypeVar
+
 import msgspec
 
 from hall_protocol.codec import Message, decode
 from hall_protocol.errors import ErrorCode, ProtocolError
 from hall_protocol.hall import CallEvent, DisplayState, HallState, TicketEvent
 from hall_protocol.health import PeripheralHealth
-from hall_protocol.tickets import RpcReply, RpcRequest
+from hall_protocol.tickets import RequestId, RpcReply, RpcRequest
+
+log = logging.getLogger(__name__)
+M = TypeVar("M")
 
 DEFAULT_SOCKET = "/run/onevisit/agent.sock"
 MAX_FRAME = 1 << 20
@@ -32,6 +40,17 @@ class Request(Message, frozen=True, tag="local.request"):
 
     req: int
     body: RpcRequest
+    timeout_s: float = 5.0
+
+
+class CheckInById(Message, frozen=True, tag="local.checkin-by-id"):
+    """UI → agent: check in an appointment by the citizen's ID number. The agent sends the hall only the
+    keyed hash of the number (``hall_protocol.appointments.id_lookup``, with the hall's check-in key that
+    only the agent holds); the number itself never leaves the device. Answered with ``Reply(req=...)``."""
+
+    req: int
+    request_id: RequestId
+    id_number: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     timeout_s: float = 5.0
 
 
@@ -94,15 +113,25 @@ class LocalCommandResult(Message, frozen=True, tag="local.command-result"):
     data: dict[str, str] = msgspec.field(default_factory=dict)
 
 
-ToAgent = Request | Subscribe | HealthReport | PrintDocument | LocalCommandResult
+ToAgent = Request | Subscribe | HealthReport | PrintDocument | LocalCommandResult | CheckInById
 ToUi = Reply | Event | Connectivity | Hello | LocalCommand
+
+
+class OversizedFrame(ProtocolError):
+    """A frame longer than the limit. ``frames`` are the complete frames that came before it in the same data:
+    they are good, and must not be lost with it."""
+
+    def __init__(self, limit: int, frames: list[bytes]) -> None:
+        super().__init__(ErrorCode.MALFORMED, f"frame longer than {limit} bytes")
+        self.frames = frames
 
 
 class LineFramer:
     """Splits a byte stream into newline-terminated frames. Sans-IO.
 
-    ``feed`` returns complete frames; a frame longer than ``max_frame`` raises ProtocolError and the framer
-    skips to the next newline so one bad frame costs only itself.
+    ``feed`` returns complete frames; a frame longer than ``max_frame`` raises :class:`OversizedFrame` (with the
+    frames before it) and the framer skips to the next newline so one bad frame costs only itself. The limit
+    bounds the buffer; a frame that arrives whole is bounded by the decoder's own size limit.
     """
 
     def __init__(self, max_frame: int = MAX_FRAME) -> None:
@@ -121,7 +150,7 @@ class LineFramer:
                 elif len(self._buf) > self._max:
                     self._buf.clear()
                     self._discarding = True
-                    raise ProtocolError(ErrorCode.MALFORMED, f"frame longer than {self._max} bytes")
+                    raise OversizedFrame(self._max, frames)
                 return frames
             frame = bytes(self._buf[:nl])
             del self._buf[: nl + 1]
@@ -132,12 +161,46 @@ class LineFramer:
                 frames.append(frame)
 
 
+class FrameDecoder(Generic[M]):
+    """Bytes in, decoded messages out: :class:`LineFramer` plus ``decode``. Sans-IO.
+
+    A frame that is too long or does not decode costs only itself: it is logged once with ``who`` and the
+    reason, and the stream goes on with the next frame.
+    """
+
+    def __init__(self, decode: Callable[[bytes], M], who: str, max_frame: int = MAX_FRAME) -> None:
+        self._framer = LineFramer(max_frame)
+        self._decode = decode
+        self._who = who
+
+    def feed(self, data: bytes) -> list[M]:
+        try:
+            frames = self._framer.feed(data)
+        except OversizedFrame as err:
+            log.warning("%s sent an oversized frame: %s", self._who, err)
+            frames = err.frames
+        out: list[M] = []
+        for raw in frames:
+            try:
+                out.append(self._decode(raw))
+            except ProtocolError as err:
+                log.warning("%s sent a bad frame: %s", self._who, err)
+        return out
+
+
+async def read_messages(reader: asyncio.StreamReader, decoder: FrameDecoder[M]) -> AsyncIterator[M]:
+    """Every message from ``reader`` until the peer closes the stream."""
+    while data := await reader.read(65536):
+        for msg in decoder.feed(data):
+            yield msg
+
+
 def frame(msg: Message) -> bytes:
     return msgspec.json.encode(msg) + b"\n"
 
 
-def decode_to_agent(data: bytes) -> Request | Subscribe | HealthReport | PrintDocument | LocalCommandResult:
-    result: Request | Subscribe | HealthReport | PrintDocument | LocalCommandResult = decode(data, ToAgent)
+def decode_to_agent(data: bytes) -> ToAgent:
+    result: ToAgent = decode(data, ToAgent)
     return result
 
 

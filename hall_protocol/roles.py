@@ -16,8 +16,12 @@ RPC_BY_ROLE: dict[Role, tuple[RpcService, ...]] = {
 
 
 def publish_topics(hall: str, device_id: str, role: Role) -> list[str]:
-    """Topic filters a device may publish to."""
-    return [topics.device_subtree(hall, device_id)] + [topics.rpc(hall, s) for s in RPC_BY_ROLE[role]]
+    """Topics a device may publish to: its presence, telemetry and events, and its role's requests.
+
+    Never its own ``reply`` or ``cmd`` topic (only the controller writes there), never a wildcard."""
+    own = [topics.device_state(hall, device_id), topics.device_telemetry(hall, device_id),
+           topics.device_events(hall, device_id)]
+    return own + [topics.rpc(hall, device_id, s) for s in RPC_BY_ROLE[role]]
 
 
 def subscribe_topics(hall: str, device_id: str, role: Role, zone: str) -> list[str]:

@@ -2,6 +2,10 @@
 
 Layout: ``ov/v1/{hall}/...``. Hall and device ids are restricted to ``[A-Za-z0-9_-]`` so they can never
 inject a topic level or a wildcard.
+
+A device publishes only under its own ``device/{id}/`` subtree, requests included
+(``device/{id}/rpc/{service}``): the broker's ACL lets device ``id`` publish there and nowhere else, so the
+topic a request arrives on names its sender. That is the only identity the controller believes.
 """
 
 from __future__ import annotations
@@ -60,8 +64,9 @@ def device_events(hall: str, device_id: str) -> str:
     return f"{_base(hall)}/device/{check_id(device_id, 'device')}/events"
 
 
-def rpc(hall: str, service: RpcService) -> str:
-    return f"{_base(hall)}/rpc/{service.value}"
+def rpc(hall: str, device_id: str, service: RpcService) -> str:
+    """A request from ``device_id`` to the controller's ``service`` (MQTT v5 response topic + correlation)."""
+    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/rpc/{service.value}"
 
 
 def hall_state(hall: str) -> str:
@@ -103,24 +108,42 @@ def all_device_events(hall: str) -> str:
 
 
 def all_rpc(hall: str) -> str:
-    return f"{_base(hall)}/rpc/+"
+    return f"{_base(hall)}/device/+/rpc/+"
 
 
 def all_displays(hall: str) -> str:
     return f"{_base(hall)}/display/+"
 
 
-def device_subtree(hall: str, device_id: str) -> str:
-    """ACL pattern for everything under one device."""
-    return f"{_base(hall)}/device/{check_id(device_id, 'device')}/#"
+class TopicKind(StrEnum):
+    DEVICE = "device"
+    HALL = "hall"
+    DISPLAY = "display"
+    EVENTS = "events"
+
+
+class DeviceLeaf(StrEnum):
+    STATE = "state"
+    TELEMETRY = "telemetry"
+    CMD = "cmd"
+    REPLY = "reply"
+    EVENTS = "events"
+    RPC = "rpc"
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedTopic:
     hall: str
-    kind: str  # "device", "rpc", "hall", "display", "events"
-    name: str  # device id, rpc service, zone, or event stream
-    leaf: str  # for device topics: state/telemetry/cmd/reply/events; otherwise ""
+    kind: TopicKind
+    name: str  # device id, zone, hall feed (state/alerts) or event stream (calls/tickets)
+    leaf: DeviceLeaf | None = None  # device topics only
+    service: RpcService | None = None  # device rpc topics only
+
+    def is_rpc(self) -> bool:
+        return self.leaf is DeviceLeaf.RPC
+
+    def is_device(self, leaf: DeviceLeaf) -> bool:
+        return self.kind is TopicKind.DEVICE and self.leaf is leaf
 
 
 def parse(topic: str) -> ParsedTopic:
@@ -129,14 +152,28 @@ def parse(topic: str) -> ParsedTopic:
     if len(parts) < 4 or parts[0] != ROOT or parts[1] != TOPIC_VERSION:
         raise ValueError(f"topic {topic!r} is not under {ROOT}/{TOPIC_VERSION}/")
     hall, kind, rest = parts[2], parts[3], parts[4:]
-    if kind == "device" and len(rest) == 2:
-        return ParsedTopic(hall, kind, rest[0], rest[1])
-    if kind == "rpc" and len(rest) == 1 and rest[0] in RpcService.__members__.values():
-        return ParsedTopic(hall, kind, rest[0], "")
-    if kind == "hall" and rest in (["state"], ["alerts"]):
-        return ParsedTopic(hall, kind, rest[0], "")
-    if kind == "display" and len(rest) == 1:
-        return ParsedTopic(hall, kind, rest[0], "")
-    if kind == "events" and len(rest) == 1 and rest[0] in ("calls", "tickets"):
-        return ParsedTopic(hall, kind, rest[0], "")
+    if not _ID.fullmatch(hall) or any(not _ID.fullmatch(p) for p in rest):
+        raise ValueError(f"topic {topic!r} has a level that is not an id")
+    if kind == TopicKind.DEVICE and len(rest) == 2 and rest[1] in _LEAVES and rest[1] != DeviceLeaf.RPC:
+        return ParsedTopic(hall, TopicKind.DEVICE, rest[0], DeviceLeaf(rest[1]))
+    if kind == TopicKind.DEVICE and len(rest) == 3 and rest[1] == DeviceLeaf.RPC and rest[2] in _SERVICES:
+        return ParsedTopic(hall, TopicKind.DEVICE, rest[0], DeviceLeaf.RPC, RpcService(rest[2]))
+    if kind == TopicKind.HALL and rest in (["state"], ["alerts"]):
+        return ParsedTopic(hall, TopicKind.HALL, rest[0])
+    if kind == TopicKind.DISPLAY and len(rest) == 1:
+        return ParsedTopic(hall, TopicKind.DISPLAY, rest[0])
+    if kind == TopicKind.EVENTS and len(rest) == 1 and rest[0] in ("calls", "tickets"):
+        return ParsedTopic(hall, TopicKind.EVENTS, rest[0])
     raise ValueError(f"topic {topic!r} has an unknown shape")
+
+
+def is_rpc(topic: str) -> bool:
+    """Whether ``topic`` is a device's request topic (False for anything that does not parse)."""
+    try:
+        return parse(topic).is_rpc()
+    except ValueError:
+        return False
+
+
+_LEAVES = frozenset(leaf.value for leaf in DeviceLeaf)
+_SERVICES = frozenset(s.value for s in RpcService)

@@ -1,4 +1,4 @@
-"""``python -m kiosk``: run a device UI (kiosk, hall screen, window display or evaluator pad).
+"""``python -m kiosk``: run a device UI (kiosk, hall screen, window display, evaluator pad or caller keypad).
 
     python -m kiosk --config /etc/onevisit/kiosk.toml [--role hall-screen] [--window-id W1]
     python -m kiosk --agent-socket /run/onevisit/agent.sock --configs configs/demo --role kiosk
@@ -16,11 +16,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from hall_protocol.config_files import ConfigError
+from hall_runtime.systemd_notify import SystemdNotifier, Watchdog, watchdog_interval
 from kiosk.config import ROLES, KioskConfig, check_role, load_kiosk_config
+
+if TYPE_CHECKING:
+    from kiosk.apps.base import OneVisitApp
 
 log = logging.getLogger("kiosk")
 
@@ -31,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--configs", help="configuration folder with hall.toml, catalog.toml, guides/ (and kiosk.toml)")
     p.add_argument("--agent-socket", help="the edge agent's local socket")
     p.add_argument("--role", choices=ROLES, help="override the configured role")
-    p.add_argument("--window-id", help="window display / evaluator: the window it stands at")
+    p.add_argument("--window-id", help="window display / evaluator / caller keypad: the window it stands at")
     p.add_argument("--device-id", help="override the configured device id")
     p.add_argument("--width", type=int, help="window width in pixels")
     p.add_argument("--height", type=int, help="window height in pixels")
@@ -74,6 +79,41 @@ def resolve_config(args: argparse.Namespace) -> tuple[KioskConfig, Path]:
     return config, base
 
 
+async def notify_systemd(app: OneVisitApp) -> None:
+    """Under systemd (``Type=notify``): READY=1 once the first frame is on the screen, then WATCHDOG=1 for as
+    long as Kivy's clock keeps ticking, so a frozen UI is restarted. Outside systemd it returns at once."""
+    notifier = SystemdNotifier.from_env()
+    if not notifier.enabled:
+        return
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    beat = time.monotonic()
+    shown = asyncio.Event()
+
+    def tick(_dt: float) -> None:
+        nonlocal beat
+        beat = time.monotonic()
+
+    def flipped(*_args: object) -> None:
+        shown.set()
+
+    ticking = Clock.schedule_interval(tick, 1.0)
+    Window.bind(on_flip=flipped)
+    try:
+        if getattr(app, "first_frame_s", None) is None:
+            await shown.wait()
+        Window.unbind(on_flip=flipped)
+        notifier.ready(f"{type(app).__name__} shows its first frame")
+        stale_after = max(5.0, (watchdog_interval() or 0.0) / 2)
+        watchdog = Watchdog.from_env(notifier, lambda: time.monotonic() - beat < stale_after)
+        if watchdog is not None:
+            await watchdog.run()
+    finally:
+        ticking.cancel()
+        Window.unbind(on_flip=flipped)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     args = build_parser().parse_args(argv)
@@ -91,12 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         print(f"配置错误 / config error: {err}", file=sys.stderr)
         return 2
-    from kiosk.app.env import prepare_kivy
+    if config.role == "window-terminal":  # the caller keypad has no screen: no Kivy
+        from kiosk.caller_terminal import run_caller_terminal
+
+        return asyncio.run(run_caller_terminal(config, base))
+    from kiosk.apps.env import prepare_kivy
 
     prepare_kivy(config.window)
-    from kiosk.app.runtime import run
+    from kiosk.apps.runtime import run
 
-    return asyncio.run(run(config, base, started_at=started))
+    return asyncio.run(run(config, base, started_at=started, extra=notify_systemd))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ from hall_protocol.local import DEFAULT_SOCKET
 from kiosk.i18n import Lang
 from kiosk.viewmodels.idle import MIN_WARNING_S
 
-Role = Literal["kiosk", "hall-screen", "window-display", "evaluator"]
-ROLES: tuple[Role, ...] = ("kiosk", "hall-screen", "window-display", "evaluator")
+Role = Literal["kiosk", "hall-screen", "window-display", "evaluator", "window-terminal"]
+ROLES: tuple[Role, ...] = ("kiosk", "hall-screen", "window-display", "evaluator", "window-terminal")
 Seconds = Annotated[float, msgspec.Meta(gt=0, le=3600, description="seconds")]
 
 
@@ -61,7 +61,18 @@ class WindowConfig(ConfigStruct, frozen=True):
     height: Annotated[int, msgspec.Meta(ge=320, le=7680)] = 1920
     fullscreen: bool = False
     show_cursor: bool = True
-    density: Annotated[float, msgspec.Meta(ge=0, le=8)] = 0.0  # dp per pixel; 0: width / 540 (the layout's width)
+    # pixels per dp; 0: a portrait screen is 540 dp across, a landscape one 960×540 dp (board_layout)
+    density: Annotated[float, msgspec.Meta(ge=0, le=8)] = 0.0
+
+
+DevicePosition = Literal["below-left", "below-centre", "below-right", "right-side"]
+
+
+class KioskModelConfig(ConfigStruct, frozen=True):
+    """Where this kiosk model has its readers, relative to the screen: the screens draw it for the citizen."""
+
+    scanner: DevicePosition = "below-right"  # the QR code window (appointment codes, e-ID, ticket codes)
+    card_reader: DevicePosition = "below-left"  # the ID / social security card reader
 
 
 class DevicesConfig(ConfigStruct, frozen=True):
@@ -87,13 +98,14 @@ class KioskConfig(ConfigStruct, frozen=True):
     configs_dir: str = "."  # the hall.toml, catalog.toml and guides/ the screens show
     language: Lang = "zh"
     zone: str | None = None  # hall screen: the zone whose display state it shows (None: every zone)
-    window_id: str | None = None  # window display and evaluator: the window they stand at
+    window_id: str | None = None  # window display, evaluator and caller keypad: the window they stand at
     eid_verifier: Literal["none", "sim"] = "none"  # "sim": the simulated identity service (demo only)
     document_service: Literal["none", "sim"] = "sim"  # self-service printing / progress backend
     idle: IdleConfig = msgspec.field(default_factory=IdleConfig)
     speech: SpeechConfig = msgspec.field(default_factory=SpeechConfig)
     window: WindowConfig = msgspec.field(default_factory=WindowConfig)
     devices: DevicesConfig = msgspec.field(default_factory=DevicesConfig)
+    model: KioskModelConfig = msgspec.field(default_factory=KioskModelConfig)
 
     def __post_init__(self) -> None:
         check_role(self.role, self.window_id)
@@ -104,7 +116,7 @@ class KioskConfig(ConfigStruct, frozen=True):
 
 
 def check_role(role: str, window_id: str | None) -> None:
-    if role in ("window-display", "evaluator") and not window_id:
+    if role in ("window-display", "evaluator", "window-terminal") and not window_id:
         raise ValueError(f"role {role!r} needs window_id (the window this device stands at)")
 
 

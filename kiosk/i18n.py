@@ -1,4 +1,9 @@
-"""The kiosk's message catalog: Simplified Chinese first, English switchable.
+"""The device UIs' message catalog: Simplified Chinese first, English switchable.
+
+Every sentence a citizen reads on a device UI is here: the kiosk's screens, the hall screen, the window
+display (and its LED), the evaluator pad. Nothing that arrives over the wire is shown as a sentence: a
+refusal is worded here from its ``ErrorCode`` (:func:`refusal`), an accepted but unconfirmed reply from its
+kind (a provisional ticket, a queued rating), and a device problem from its health reason codes.
 
 View-models never hold finished strings; they hold :class:`Text` (a catalog key plus parameters) or
 :class:`Bilingual` (data that arrives in both languages, such as a service name from hall.toml). The screen
@@ -10,7 +15,11 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final, Literal, TypeAlias
+
+from hall_protocol.errors import ErrorCode
+from kiosk.i18n_boards import BOARD_MESSAGES
 
 Lang: TypeAlias = Literal["zh", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
@@ -79,6 +88,34 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+class Asked(StrEnum):
+    """What the citizen asked the hall for: the same refusal reads differently for each."""
+
+    TICKET = "ticket"  # a ticket, or an appointment check-in
+    RATING = "rating"
+
+
+# A refusal's wording by what was asked and the reply's code; a code not listed gets the ask's general key.
+REFUSALS: Final[dict[Asked, dict[ErrorCode, str]]] = {
+    Asked.TICKET: {
+        ErrorCode.CAP_REACHED: "ticket.error.cap_reached",
+        ErrorCode.CLOSED: "ticket.error.closed",
+        ErrorCode.UNAVAILABLE: "ticket.error.unavailable",
+        ErrorCode.TIMEOUT: "ticket.error.unavailable",
+        ErrorCode.NOT_FOUND: "ticket.error.not_found",
+        ErrorCode.EXPIRED: "ticket.error.expired",
+        ErrorCode.FORBIDDEN: "ticket.error.forbidden",
+    },
+    Asked.RATING: {},
+}
+REFUSAL_FALLBACK: Final[dict[Asked, str]] = {Asked.TICKET: "ticket.error.other", Asked.RATING: "rating.error"}
+
+
+def refusal(asked: Asked, code: ErrorCode, /, **params: Param) -> Text:
+    """What the citizen reads about a refused request: chosen by its code, never taken from the reply."""
+    return Text(REFUSALS[asked].get(code, REFUSAL_FALLBACK[asked]), **params)
+
+
 # The catalog. Keys are grouped by screen; a key's zh and en take the same placeholders (tested).
 MESSAGES: Final[dict[str, dict[Lang, str]]] = {
     # common
@@ -99,9 +136,18 @@ MESSAGES: Final[dict[str, dict[Lang, str]]] = {
     },
     "common.demo_banner": {"zh": "演示数据", "en": "Demo data"},
     "common.help_desk": {"zh": "咨询台", "en": "the information desk"},
+    "common.speak": {"zh": "朗读", "en": "Read aloud"},
+    "common.done": {"zh": "办完了，返回首页", "en": "Done: back to the start"},
+    "common.close": {"zh": "关闭", "en": "Close"},
+    "common.qr_title": {"zh": "请用手机扫码", "en": "Scan with your phone"},
+    "common.agent_down": {"zh": "本机服务连接中断，正在重连……", "en": "Reconnecting to the device service…"},
+    "common.hall_offline": {"zh": "大厅网络中断", "en": "Hall network down"},
     # attract
     "attract.touch_to_start": {"zh": "请刷身份证、社保卡或扫码开始", "en": "Tap a card or scan a code to start"},
     "attract.browse_without_id": {"zh": "不刷卡，先看看", "en": "Browse without identifying"},
+    "attract.start": {"zh": "开始办理", "en": "Start"},
+    "attract.checkin": {"zh": "预约签到", "en": "Appointment check-in"},
+    "attract.rate": {"zh": "服务评价", "en": "Rate a service"},
     "attract.slide.welcome.title": {"zh": "欢迎来到{hall}", "en": "Welcome to {hall}"},
     "attract.slide.welcome.body": {
         "zh": "取号、查材料、打印证照、查进度，在这台自助机上都能办。",
@@ -175,9 +221,11 @@ MESSAGES: Final[dict[str, dict[Lang, str]]] = {
     "finder.item.package": {"zh": "一件事 · {count} 项业务一次办", "en": "One visit · {count} services"},
     "finder.item.kiosk": {"zh": "本机可办", "en": "Can be done here"},
     "finder.item.department": {"zh": "{department}", "en": "{department}"},
+    "finder.search.delete": {"zh": "删除", "en": "Delete"},
+    "finder.search.clear": {"zh": "清空", "en": "Clear"},
     # guide
     "guide.title": {"zh": "{name}：回答几个问题，生成您的材料清单", "en": "{name}: a few questions for your checklist"},
-    "guide.progress": {"zh": "第 {n} 题", "en": "Question {n}"},
+    "guide.progress": {"zh": "第 {n} 题 / 共 {total} 题", "en": "Question {n} of {total}"},
     "guide.checklist.title": {"zh": "您需要准备的材料（{count} 项）", "en": "What to bring ({count} items)"},
     "guide.checklist.empty": {"zh": "无需额外材料。", "en": "Nothing extra to bring."},
     "guide.checklist.print": {"zh": "打印清单", "en": "Print the checklist"},
@@ -214,6 +262,7 @@ MESSAGES: Final[dict[str, dict[Lang, str]]] = {
         "zh": "“{service}”在这台自助机上就能办，无需排队。",
         "en": "“{service}” can be done right here at this kiosk, no queue needed.",
     },
+    "ticket.reprint": {"zh": "重新打印", "en": "Print again"},
     "ticket.checkin.title": {"zh": "预约签到", "en": "Appointment check-in"},
     "ticket.checkin.by_qr": {"zh": "扫预约二维码签到", "en": "Scan your appointment QR code"},
     "ticket.checkin.by_id": {"zh": "刷身份证签到", "en": "Check in with your ID"},
@@ -262,6 +311,7 @@ MESSAGES: Final[dict[str, dict[Lang, str]]] = {
     "print.pages": {"zh": "{pages} 页", "en": "{pages} page(s)"},
     "print.printing": {"zh": "正在打印，请稍候……", "en": "Printing…"},
     "print.done": {"zh": "打印完成，请取走文件。", "en": "Printed. Please take your document."},
+    "print.selected": {"zh": "打印所选文件", "en": "Print the selected document"},
     "print.error.timeout": {
         "zh": "文件服务响应太慢，请稍后重试。",
         "en": "The document service is too slow right now. Please try again shortly.",
@@ -317,6 +367,10 @@ MESSAGES: Final[dict[str, dict[Lang, str]]] = {
         "zh": "评价没有提交成功，请稍后重试。",
         "en": "Your rating could not be sent. Please try again.",
     },
+    "rating.queued": {
+        "zh": "{outcome}评价已保存在本机，大厅网络恢复后自动提交。",
+        "en": "{outcome} Your rating is saved on this device and sent when the hall network is back.",
+    },
     # faults
     "fault.printer.paper_out.title": {"zh": "打印机缺纸", "en": "The printer is out of paper"},
     "fault.printer.paper_out.ticket": {
@@ -359,4 +413,81 @@ MESSAGES: Final[dict[str, dict[Lang, str]]] = {
         "en": "Returning to the start in {seconds} s; your details will be cleared.",
     },
     "idle.continue": {"zh": "继续办理", "en": "Continue"},
+    # the kiosk at 1080x1920 (issue 15): frame, feedback, elder pop-ups
+    "common.volume": {"zh": "音量", "en": "Volume"},
+    # the header's clock (issue 15): the date as a citizen says it
+    "common.date": {"zh": "{month}{day}日 {weekday}", "en": "{weekday} {day} {month}"},
+    "weekday.mon": {"zh": "星期一", "en": "Mon"},
+    "weekday.tue": {"zh": "星期二", "en": "Tue"},
+    "weekday.wed": {"zh": "星期三", "en": "Wed"},
+    "weekday.thu": {"zh": "星期四", "en": "Thu"},
+    "weekday.fri": {"zh": "星期五", "en": "Fri"},
+    "weekday.sat": {"zh": "星期六", "en": "Sat"},
+    "weekday.sun": {"zh": "星期日", "en": "Sun"},
+    "month.jan": {"zh": "1月", "en": "Jan"},
+    "month.feb": {"zh": "2月", "en": "Feb"},
+    "month.mar": {"zh": "3月", "en": "Mar"},
+    "month.apr": {"zh": "4月", "en": "Apr"},
+    "month.may": {"zh": "5月", "en": "May"},
+    "month.jun": {"zh": "6月", "en": "Jun"},
+    "month.jul": {"zh": "7月", "en": "Jul"},
+    "month.aug": {"zh": "8月", "en": "Aug"},
+    "month.sep": {"zh": "9月", "en": "Sep"},
+    "month.oct": {"zh": "10月", "en": "Oct"},
+    "month.nov": {"zh": "11月", "en": "Nov"},
+    "month.dec": {"zh": "12月", "en": "Dec"},
+    "ticket.wait.none": {"zh": "无需等候", "en": "No wait"},
+    "ticket.printing": {"zh": "正在打印号票，请稍候……", "en": "Printing your ticket…"},
+    "ticket.no_paper_help": {
+        "zh": "号票打印不出来：请记下号码或用手机扫码保存；需要帮助请到咨询台。",
+        "en": "The ticket cannot be printed: note the number or scan the code; for help, ask at the information desk.",
+    },
+    "common.end_session": {"zh": "结束办理", "en": "Finish and clear"},
+    "where.scanner": {
+        "zh": "请将二维码对准{where}的扫码窗口（红点处）",
+        "en": "Hold the code to the scanner {where} (red dot)",
+    },
+    # the start screen's facts about the hall, and what it says at once when the hall is offline
+    "attract.today": {"zh": "今日大厅", "en": "The hall today"},
+    "attract.hours": {"zh": "办理时间 {opens}–{closes}", "en": "Open {opens}–{closes}"},
+    "attract.offline.title": {
+        "zh": "网络中断：可先取临时号票",
+        "en": "Network down: you can still take a provisional ticket",
+    },
+    "attract.offline.body": {
+        "zh": "临时号有效，网络恢复后自动确认。",
+        "en": "It is valid, and is confirmed automatically when the network is back.",
+    },
+    "where.card_reader": {"zh": "读卡区在{where}（红点处）", "en": "The card reader is {where} (red dot)"},
+    "where.below-left": {"zh": "屏幕下方左侧", "en": "below the screen, on the left"},
+    "where.below-centre": {"zh": "屏幕正下方", "en": "below the screen, in the middle"},
+    "where.below-right": {"zh": "屏幕下方右侧", "en": "below the screen, on the right"},
+    "where.right-side": {"zh": "机身右侧", "en": "on the right side of the kiosk"},
+    # hall screen (大厅综合屏): Chinese on top, English below, both always shown
+    "hall_screen.calls_title": {"zh": "请以下号码到窗口办理", "en": "Now serving"},
+    "hall_screen.queues_title": {"zh": "各业务排队情况", "en": "Queues"},
+    "hall_screen.col_service": {"zh": "业务", "en": "Service"},
+    "hall_screen.col_waiting": {"zh": "等候", "en": "Waiting"},
+    "hall_screen.col_wait": {"zh": "预计", "en": "Est. wait"},
+    "hall_screen.wait_min": {"zh": "{minutes} 分钟", "en": "{minutes} min"},
+    "hall_screen.closed": {"zh": "暂停取号", "en": "Closed"},
+    "hall_screen.no_calls": {"zh": "暂无叫号", "en": "No calls yet"},
+    "hall_screen.waiting_total": {"zh": "当前等候 {count} 人", "en": "{count} people waiting"},
+    "hall_screen.recall": {"zh": "重呼", "en": "Recall"},
+    "hall_screen.no_data": {"zh": "正在获取大厅信息……", "en": "Waiting for the hall…"},
+    # window display (窗口屏) and its LED (Chinese only: an LED display carries no second language)
+    "window_display.calling": {
+        "zh": "请 {number} 号到本窗口办理",
+        "en": "Number {number}, please come to this window",
+    },
+    "window_display.serving": {"zh": "正在办理 {number} 号", "en": "Now serving {number}"},
+    "window_display.idle": {"zh": "欢迎光临", "en": "Welcome"},
+    "window_display.paused": {"zh": "暂停服务，请稍候", "en": "Paused, please wait"},
+    "window_display.closed": {"zh": "本窗口暂停受理", "en": "This window is closed"},
+    "window_display.led.number": {"zh": "请{number}号", "en": "No. {number}"},
+    "window_display.led.window": {"zh": "到{window}", "en": "to {window}"},
+    "window_display.led.paused": {"zh": "暂停服务", "en": "Paused"},
+    "window_display.led.closed": {"zh": "暂停受理", "en": "Closed"},
+    "window_display.led.welcome": {"zh": "欢迎光临", "en": "Welcome"},
+    **BOARD_MESSAGES,  # the boards' own sentences, and the evaluator pad's
 }

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from drivers.camera.errors import (
-    CameraAbsent,
-    CameraBackendMissing,
-    CameraError,
-    CameraNotStarted,
-    CameraStalled,
-)
+from drivers.camera.errors import CameraAbsent, CameraError, CameraNotStarted, CameraStalled
 from drivers.camera.frames import LatestFrame, mean_brightness
 from drivers.health import HealthState, PeripheralHealth
 
-CAMERA_ABSENT = "camera-absent"
-CAMERA_STALLED = "camera-stalled"
 CAMERA_DARK = "camera-dark"
 CAMERA_BLANK = "camera-blank"
-CAMERA_FAULT = "camera-fault"
-CAMERA_BACKEND_MISSING = "camera-backend-missing"
 
 # Mean luma below this (of 255) is a covered lens, a dead sensor or a switched-off light.
 DARK_THRESHOLD = 16.0
 
 
 def health_for_error(err: CameraError) -> PeripheralHealth:
-    detail = str(err)
-    if isinstance(err, CameraAbsent):
-        return PeripheralHealth(state=HealthState.ABSENT, reasons=(CAMERA_ABSENT,), detail=detail)
-    if isinstance(err, CameraStalled):
-        return PeripheralHealth(state=HealthState.FAULT, reasons=(CAMERA_STALLED,), detail=detail)
-    if isinstance(err, CameraBackendMissing):
-        return PeripheralHealth(state=HealthState.FAULT, reasons=(CAMERA_BACKEND_MISSING,), detail=detail)
-    return PeripheralHealth(state=HealthState.FAULT, reasons=(CAMERA_FAULT,), detail=detail)
+    state = HealthState.ABSENT if isinstance(err, CameraAbsent) else HealthState.FAULT
+    return PeripheralHealth(state=state, reasons=(err.reason,), detail=str(err))
 
 
 def streaming_health(
@@ -44,13 +28,13 @@ def streaming_health(
     if mailbox.error is not None and not isinstance(mailbox.error, CameraNotStarted):
         return health_for_error(mailbox.error)
     if started_at is None:
-        return PeripheralHealth(state=HealthState.ABSENT, reasons=(CAMERA_ABSENT,), detail="not started")
+        return PeripheralHealth(state=HealthState.ABSENT, reasons=(CameraAbsent.reason,), detail="not started")
     latest = mailbox.latest
     since = started_at if latest is None or latest.ts < started_at else latest.ts
     if now - since > mailbox.stall_timeout:
         what = "no frame since start" if since == started_at else "no new frame"
         return PeripheralHealth(
-            state=HealthState.FAULT, reasons=(CAMERA_STALLED,), detail=f"{what} for {now - since:.1f} s"
+            state=HealthState.FAULT, reasons=(CameraStalled.reason,), detail=f"{what} for {now - since:.1f} s"
         )
     if latest is not None:
         brightness = mean_brightness(latest.pixels)

@@ -3,7 +3,7 @@ e-licence codes from provincial platforms, and everything else.
 
 Appointment codes
 -----------------
-``OVAPPT:{hall}:{appointment_id}:{check}``
+``OVAPPT:{hall}:{appointment_id}:{check}`` (the format is a contract: ``hall_protocol.appointments``)
 
 - ``hall`` and ``appointment_id``: 1 … 64 characters of ``A-Z a-z 0-9 _ -`` (the hall id is the one in
   hall.toml; the appointment id is issued by the booking system and should be unguessable).
@@ -40,15 +40,16 @@ from enum import StrEnum
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from drivers.camera.errors import PayloadProblem, QrPayloadError
+from hall_protocol.appointments import APPOINTMENT_PREFIX, check_matches
+from hall_protocol.appointments import AppointmentCode as AppointmentCode
+from hall_protocol.appointments import appointment_check as appointment_check
+from hall_protocol.appointments import appointment_code as appointment_code
 from hall_protocol.config_files import ConfigStruct
 
-APPOINTMENT_PREFIX = "OVAPPT:"
 MAX_PAYLOAD = 4096  # longer than any QR our halls print or read; a bigger text is not one of ours
 
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CHECK = re.compile(r"[0-9]{2}")
-_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-:"
-_INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -93,12 +94,6 @@ class PayloadRules(ConfigStruct, frozen=True):
 
 
 @dataclass(frozen=True)
-class AppointmentCode:
-    hall: str
-    appointment_id: str
-
-
-@dataclass(frozen=True)
 class TicketStatusLink:
     hall: str
     ticket_id: str
@@ -121,32 +116,9 @@ class UnknownCode:
 
     looks_like: str  # "web-link" or "text": enough to choose the message, nothing of the content
     length: int
-    message_zh: str = "无法识别此二维码。请出示预约二维码、取号凭条、电子身份证或电子证照二维码。"
-    message_en: str = (
-        "This code is not one we can use. Please show your appointment code, queue ticket, "
-        "electronic ID or electronic licence."
-    )
 
 
 ParsedCode = AppointmentCode | TicketStatusLink | EidCode | UnknownCode
-
-
-def appointment_check(hall: str, appointment_id: str) -> str:
-    """The two check digits of an appointment code; raises ValueError for ids outside the alphabet."""
-    for what, value in (("hall", hall), ("appointment_id", appointment_id)):
-        if not _ID.fullmatch(value):
-            raise ValueError(f"{what} {value!r} must be 1-64 characters of A-Z a-z 0-9 _ -")
-    return f"{98 - _mod97(f'{hall}:{appointment_id}', '00'):02d}"
-
-
-def appointment_code(hall: str, appointment_id: str) -> str:
-    """The text to print (as a QR) on an appointment confirmation."""
-    return f"{APPOINTMENT_PREFIX}{hall}:{appointment_id}:{appointment_check(hall, appointment_id)}"
-
-
-def _mod97(body: str, tail: str) -> int:
-    digits = "".join(f"{_INDEX[c]:02d}" for c in body) + tail
-    return int(digits) % 97
 
 
 def parse_payload(text: str, rules: PayloadRules | None = None) -> ParsedCode:
@@ -187,7 +159,7 @@ def _parse_appointment(rest: str, rules: PayloadRules) -> AppointmentCode:
         )
     if not _CHECK.fullmatch(check):
         raise QrPayloadError(PayloadProblem.APPOINTMENT_SHAPE, "not two decimal digits", field="check")
-    if _mod97(f"{hall}:{appointment_id}", check) != 1:
+    if not check_matches(hall, appointment_id, check):
         raise QrPayloadError(PayloadProblem.APPOINTMENT_CHECK, "check digits do not match", field="check")
     if rules.hall is not None and hall != rules.hall:
         raise QrPayloadError(PayloadProblem.WRONG_HALL, f"code is for hall {hall!r}", field="hall")

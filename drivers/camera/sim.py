@@ -27,9 +27,8 @@ from PIL import Image
 
 from drivers.camera.config import SimCameraConfig, SimFaultConfig
 from drivers.camera.errors import CameraAbsent, CameraError, CameraFault, CameraNotStarted
-from drivers.camera.frames import Frame, LatestFrame, Pixels, as_rgb_pixels
-from drivers.camera.health_rules import health_for_error, streaming_health
-from drivers.health import PeripheralHealth
+from drivers.camera.frames import Frame, Pixels, as_rgb_pixels
+from drivers.camera.mailbox_source import MailboxSource
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def code_sequence(codes: Sequence[str], width: int, height: int, hold_frames: in
     return seq
 
 
-class SimCamera:
+class SimCamera(MailboxSource):
     """A ``FrameSource`` over ``images`` (PIL images) or the images of ``folder``, at ``fps``."""
 
     def __init__(
@@ -99,6 +98,7 @@ class SimCamera:
             raise ValueError("images must not be empty")
         if not 0 < fps <= 120:
             raise ValueError(f"fps {fps} must be above 0 and at most 120")
+        super().__init__(stall_timeout=stall_timeout)
         self.name = name
         self._images = list(images) if images is not None else None
         self._folder = folder
@@ -106,11 +106,7 @@ class SimCamera:
         self._interval = 1.0 / fps
         self._loop_images = loop
         self._faults = sorted(faults, key=lambda f: f.at_frame)
-        self._mailbox = LatestFrame(stall_timeout=stall_timeout)
         self._task: asyncio.Task[None] | None = None
-        self._started_at: float | None = None
-        self._open_error: CameraError | None = None
-        self._seq = 0
         self.ticks = 0
         self._script_ends: dict[str, int] = {}
         self.stalled = False
@@ -174,15 +170,6 @@ class SimCamera:
         self._started_at = time.monotonic()
         self._task = asyncio.create_task(self._produce(), name=f"{self.name}-producer")
 
-    async def frame(self) -> Frame:
-        self._require_started()
-        return await self._mailbox.next()
-
-    async def capture_still(self) -> Image.Image:
-        self._require_started()
-        frame = await self._mailbox.next(taken_after=time.monotonic())
-        return frame.to_image()
-
     async def close(self) -> None:
         task, self._task = self._task, None
         self._started_at = None
@@ -195,11 +182,6 @@ class SimCamera:
                     raise
         if not self.vanished:
             self._mailbox.fail(CameraNotStarted(f"{self.name} was closed"))
-
-    async def health(self) -> PeripheralHealth:
-        if self._open_error is not None:
-            return health_for_error(self._open_error)
-        return streaming_health(self._mailbox, started_at=self._started_at, now=time.monotonic())
 
     # -- internals ----------------------------------------------------------------------------------
 

@@ -10,12 +10,9 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from PIL import Image
-
 from drivers.camera.errors import CameraAbsent, CameraError, CameraNotStarted
-from drivers.camera.frames import Frame, LatestFrame, Pixels
-from drivers.camera.health_rules import health_for_error, streaming_health
-from drivers.health import PeripheralHealth
+from drivers.camera.frames import Frame, Pixels
+from drivers.camera.mailbox_source import MailboxSource
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -26,7 +23,7 @@ _BACKOFF = 0.05
 _JOIN_TIMEOUT = 3.0
 
 
-class ThreadedFrameSource:
+class ThreadedFrameSource(MailboxSource):
     """Subclasses implement the four blocking primitives; everything else is shared.
 
     ``_open_blocking``/``_close_blocking`` run in a worker thread via ``asyncio.to_thread``;
@@ -34,15 +31,10 @@ class ThreadedFrameSource:
     ``_vanished`` tells a failed read from a device that has gone.
     """
 
-    name = "camera"
-
     def __init__(self, *, stall_timeout: float) -> None:
-        self._mailbox = LatestFrame(stall_timeout=stall_timeout)
-        self._open_error: CameraError | None = None
-        self._started_at: float | None = None
+        super().__init__(stall_timeout=stall_timeout)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._seq = 0
 
     # -- the four primitives ------------------------------------------------------------------------
 
@@ -81,15 +73,6 @@ class ThreadedFrameSource:
         self._thread.start()
         log.info("%s: streaming", self.name)
 
-    async def frame(self) -> Frame:
-        self._require_started()
-        return await self._mailbox.next()
-
-    async def capture_still(self) -> Image.Image:
-        self._require_started()
-        frame = await self._mailbox.next(taken_after=time.monotonic())
-        return frame.to_image()
-
     async def close(self) -> None:
         thread, self._thread = self._thread, None
         self._started_at = None
@@ -103,11 +86,6 @@ class ThreadedFrameSource:
             log.warning("%s: capture thread still blocked in a read after %.0f s", self.name, _JOIN_TIMEOUT)
         self._mailbox.fail(CameraNotStarted(f"{self.name} was closed"))
         log.info("%s: closed", self.name)
-
-    async def health(self) -> PeripheralHealth:
-        if self._open_error is not None:
-            return health_for_error(self._open_error)
-        return streaming_health(self._mailbox, started_at=self._started_at, now=time.monotonic())
 
     # -- internals ----------------------------------------------------------------------------------
 

@@ -153,7 +153,7 @@ class CupsPrinter:
         try:
             snapshot = await self._run(lambda: self._printer_snapshot(probe=True))
         except PrintServiceUnavailable as err:
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("printer-absent",), detail=str(err))
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err))
         except DocumentPrinterError as err:
             return PeripheralHealth(state=HealthState.FAULT, reasons=("other-error",), detail=str(err))
         return ipp_states.printer_health(snapshot)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from drivers.byte_link import ByteLink, LinkError, LinkHolder
+from drivers.errors import DeviceFault
 from drivers.health import HealthState, PeripheralHealth
 from drivers.idcard.commands import Command, could_answer, format_sam_id, parse_read_data
 from drivers.idcard.errors import (
@@ -29,8 +30,8 @@ from drivers.idcard.errors import (
 )
 from drivers.idcard.frame import ResponseFrame, ResponseParser
 from drivers.idcard.record import IdentityRecord, decode_identity
-from drivers.idcard.status import STATUS, Sw3, describe, error_for
-from drivers.serial_link import ByteLink, LinkClosed
+from drivers.idcard.status import Sw3, describe, error_for
+from drivers.link_frames import frames_within
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +60,14 @@ class Ga467Reader:
         retries: int = 1,
         name: str = "id-reader",
     ) -> None:
-        self._open_link = open_link
+        self._link = LinkHolder(open_link)
         self.timing = timing or Timing()
         self.with_fingerprint = with_fingerprint
         self.retries = retries
         self.name = name
-        self._link: ByteLink | None = None
         self._lock = asyncio.Lock()
         # A cancelled await leaves its thread running to its deadline; the next one must wait for it.
         self._io_lock = threading.Lock()
-        self._dirty = False  # a late answer may still arrive: flush before the next command
         self._line: deque[bool] = deque(maxlen=_LINE_WINDOW)
 
     # -- IdReader ------------------------------------------------------------------------------------
@@ -104,7 +103,7 @@ class Ga467Reader:
 
     async def aclose(self) -> None:
         async with self._lock:
-            await asyncio.to_thread(self._drop_link)
+            await asyncio.to_thread(self._link.drop)
 
     # -- blocking side (worker threads only) ----------------------------------------------------------
     def _read_card_blocking(self) -> IdentityRecord | None:
@@ -139,15 +138,12 @@ class Ga467Reader:
                     raise error_for(answer.sw3, "read SAM id")
                 sam = format_sam_id(answer.data)
         except ReaderAbsent as err:
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("reader-absent",), detail=str(err)), ""
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err)), ""
         except ReaderTimeout as err:
-            return PeripheralHealth(
-                state=HealthState.FAULT, reasons=("reader-not-responding",), detail=str(err)
-            ), ""
+            return PeripheralHealth(state=HealthState.FAULT, reasons=(err.reason,), detail=str(err)), ""
         except ReaderStatusError as err:
-            reason = STATUS[err.sw3].health_reason if err.sw3 in STATUS else None
-            if reason:
-                return PeripheralHealth(state=HealthState.FAULT, reasons=(reason,), detail=str(err)), ""
+            if isinstance(err, DeviceFault):  # the SAM failed or is not authorised
+                return PeripheralHealth(state=HealthState.FAULT, reasons=(err.reason,), detail=str(err)), ""
             return PeripheralHealth(
                 state=HealthState.DEGRADED, reasons=("reader-error",), detail=str(err)
             ), ""
@@ -162,62 +158,36 @@ class Ga467Reader:
     def _exchange(self, command: Command, timeout: float) -> ResponseFrame:
         with self._io_lock:
             try:
-                link = self._ensure_link()
-                if self._dirty:
-                    link.discard_input()
-                    self._dirty = False
+                link = self._link.get()
                 link.write(command.frame().encode())
                 answer = self._await_answer(link, command, timeout)
-            except LinkClosed as err:
-                self._drop_link()
+            except LinkError as err:
+                self._link.drop()
                 raise ReaderAbsent(f"{self.name}: {err}") from err
             except FrameError:
-                self._dirty = True
+                self._link.expect_late()
                 self._line.append(True)
                 raise
             except ReaderTimeout:
-                self._dirty = True
+                self._link.expect_late()
                 raise
             self._line.append(False)
             return answer
 
     def _await_answer(self, link: ByteLink, command: Command, timeout: float) -> ResponseFrame:
         parser = ResponseParser()
-        now = time.monotonic()
-        deadline = now + timeout
-        last_byte = now
-        while True:
-            limit = (
-                min(deadline, last_byte + self.timing.inter_byte_timeout_s) if parser.pending else deadline
+        # a frame cut off raises FrameTruncated from inside the loop
+        for frame in frames_within(
+            link, parser, timeout=timeout, inter_byte_timeout=self.timing.inter_byte_timeout_s
+        ):
+            if could_answer(command, frame):
+                if parser.discarded:
+                    log.debug("%s: skipped %d bytes of line noise", self.name, parser.discarded)
+                return frame
+            log.warning(
+                "%s: dropped a late answer (%s) while waiting for %s",
+                self.name,
+                describe(frame.sw3),
+                command.name,
             )
-            wait = limit - time.monotonic()
-            if wait <= 0:
-                parser.end_of_data()  # raises FrameTruncated when a frame was cut off
-                raise ReaderTimeout(f"{self.name}: no answer to {command.name} within {timeout:.2f} s")
-            data = link.read(wait)
-            if not data:
-                continue
-            last_byte = time.monotonic()
-            parser.receive_data(data)
-            while (frame := parser.next_frame()) is not None:
-                if could_answer(command, frame):
-                    if parser.discarded:
-                        log.debug("%s: skipped %d bytes of line noise", self.name, parser.discarded)
-                    return frame
-                log.warning(
-                    "%s: dropped a late answer (%s) while waiting for %s",
-                    self.name,
-                    describe(frame.sw3),
-                    command.name,
-                )
-
-    def _ensure_link(self) -> ByteLink:
-        if self._link is None:
-            self._link = self._open_link()
-            self._dirty = False
-        return self._link
-
-    def _drop_link(self) -> None:
-        if self._link is not None:
-            self._link.close()
-            self._link = None
+        raise ReaderTimeout(f"{self.name}: no answer to {command.name} within {timeout:.2f} s")

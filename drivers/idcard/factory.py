@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from drivers.byte_link import SerialLink
 from drivers.idcard.config import Ga467SerialConfig, IdReaderConfig, IdReaderSimConfig
 from drivers.idcard.driver import Ga467Reader, Timing
 from drivers.idcard.emulator import Ga467Emulator, sample_card
 from drivers.idcard.interface import IdReader
 from drivers.idcard.sim import IdReaderSim
-from drivers.serial_link import ByteLink, SerialLink
 
 
 def open_id_reader(config: IdReaderConfig) -> IdReader:
     """Builds the reader; the port is opened at first use, so a missing reader shows in ``health()``."""
     timing = Timing(config.response_timeout_s, config.read_timeout_s, config.inter_byte_timeout_s)
     if isinstance(config, Ga467SerialConfig):
-        port, baudrate = config.port, config.baudrate
-
-        def connect() -> ByteLink:
-            return SerialLink(port, baudrate)
-
         return Ga467Reader(
-            connect,
+            partial(SerialLink, config.port, config.baudrate),
             timing=timing,
             with_fingerprint=config.with_fingerprint,
             retries=config.retries,
-            name=f"id-reader {port}",
+            name=f"id-reader {config.port}",
         )
     assert isinstance(config, IdReaderSimConfig)
     emulator = Ga467Emulator(

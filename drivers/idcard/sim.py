@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from drivers.emulator_link import EmulatorPort
 from drivers.idcard.driver import Ga467Reader, Timing
 from drivers.idcard.emulator import CardImage, Ga467Emulator, sample_card
-from drivers.serial_link import ByteLink, EmulatorLink, LinkClosed
 
 
 class IdReaderSim(Ga467Reader):
@@ -19,10 +19,9 @@ class IdReaderSim(Ga467Reader):
         retries: int = 1,
     ) -> None:
         self.emulator = emulator if emulator is not None else Ga467Emulator(card=sample_card())
-        self.link: EmulatorLink | None = None
-        self._plugged = True
+        self.port = EmulatorPort(self.emulator, what="reader")
         super().__init__(
-            self._connect,
+            self.port.open,
             timing=timing,
             with_fingerprint=with_fingerprint,
             retries=retries,
@@ -36,15 +35,7 @@ class IdReaderSim(Ga467Reader):
         self.emulator.remove()
 
     def unplug(self) -> None:
-        self._plugged = False
-        if self.link is not None:
-            self.link.unplug()
+        self.port.unplug()
 
     def plug_in(self) -> None:
-        self._plugged = True
-
-    def _connect(self) -> ByteLink:
-        if not self._plugged:
-            raise LinkClosed("simulated reader is unplugged")
-        self.link = EmulatorLink(self.emulator)
-        return self.link
+        self.port.plug_in()

@@ -37,7 +37,6 @@ class StatusInfo:
     meaning_zh: str
     meaning_en: str
     error: type[errors.ReaderStatusError] | None  # None: not an error in itself (success, no card)
-    health_reason: str | None = None  # set when this status says something about the reader's health
 
 
 STATUS: dict[int, StatusInfo] = {
@@ -70,10 +69,10 @@ STATUS: dict[int, StatusInfo] = {
         "取随机数失败", "getting a random number from the card failed", errors.CardReadFailed
     ),
     Sw3.SAM_SELF_TEST_FAILED: StatusInfo(
-        "SAM 自检失败，不能接收命令", "SAM self-test failed", errors.SamFault, "sam-fault"
+        "SAM 自检失败，不能接收命令", "SAM self-test failed", errors.SamFault
     ),
     Sw3.SAM_NOT_AUTHORISED: StatusInfo(
-        "SAM 没经过授权，无法使用", "SAM not authorised", errors.SamNotAuthorised, "sam-unauthorised"
+        "SAM 没经过授权，无法使用", "SAM not authorised", errors.SamNotAuthorised
     ),
     Sw3.FIND_FAILED: StatusInfo("寻找证/卡失败", "no card found", None),
     Sw3.SELECT_FAILED: StatusInfo("选取证/卡失败", "selecting the card failed", errors.CardSelectFailed),

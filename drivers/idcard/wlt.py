@@ -13,8 +13,7 @@ if TYPE_CHECKING:
 
 
 class PhotoDecodeError(IdCardError):
-    message_zh = "身份证照片无法显示。"
-    message_en = "The ID card photo cannot be shown."
+    reason = "photo-undecodable"
 
 
 class WltDecoder(Protocol):

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from drivers.byte_link import ByteLink, LinkError, LinkHolder
 from drivers.health import HealthState, PeripheralHealth
 from drivers.keypad.core import KeyEvent, KeypadCore
 from drivers.keypad.errors import KeypadDisconnected, KeypadError, KeypadSilent
 from drivers.keypad.protocol import status_frame
-from drivers.serial_link import ByteLink, LinkClosed
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,10 @@ class SerialKeypad:
         timing: KeypadTiming | None = None,
         name: str = "keypad",
     ) -> None:
-        self._open_link = open_link
+        self._link = LinkHolder(open_link)
         self.address = address
         self.timing = timing or KeypadTiming()
         self.name = name
-        self._link: ByteLink | None = None
         self._core: KeypadCore | None = None
         self._core_lock = threading.Lock()  # the core is touched by the reader thread and by health()
         self._write_lock = threading.Lock()  # ACKs (reader thread) and STATUS (worker thread) must not interleave
@@ -81,7 +80,7 @@ class SerialKeypad:
         try:
             await self._start()
         except KeypadDisconnected as err:
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("port-absent",), detail=str(err))
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err))
         with self._core_lock:
             heard = self._core is not None and self._core.heard
         if not heard:
@@ -92,7 +91,7 @@ class SerialKeypad:
         try:
             await self._start()
         except KeypadDisconnected as err:
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("port-absent",), detail=str(err))
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err))
         health = await self._probe()
         if health.state is not HealthState.OK:
             return health
@@ -114,7 +113,7 @@ class SerialKeypad:
         if thread is not None:
             await asyncio.to_thread(thread.join, 2.0)
         self._thread = None
-        await asyncio.to_thread(self._drop_link)
+        await asyncio.to_thread(self._link.drop)
 
     # -- internals -----------------------------------------------------------------------------------
     async def _start(self) -> None:
@@ -142,10 +141,10 @@ class SerialKeypad:
             await asyncio.to_thread(self._write, status_frame(self.address).encode())
             await asyncio.wait_for(self._heartbeat_seen.wait(), self.timing.status_timeout_s)
         except KeypadDisconnected as err:
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("port-absent",), detail=str(err))
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err))
         except TimeoutError:
             detail = f"no answer to a status request within {self.timing.status_timeout_s:.1f} s"
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("keypad-silent",), detail=detail)
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(KeypadSilent.reason,), detail=detail)
         return self._core_health()
 
     def _core_health(self) -> PeripheralHealth:
@@ -154,21 +153,19 @@ class SerialKeypad:
             return self._core.health(time.monotonic())
 
     def _connect(self) -> ByteLink:
-        if self._link is None:
-            try:
-                self._link = self._open_link()
-            except LinkClosed as err:
-                raise KeypadDisconnected(f"{self.name}: {err}") from err
-        return self._link
+        try:
+            return self._link.get()
+        except LinkError as err:
+            raise KeypadDisconnected(f"{self.name}: {err}") from err
 
     def _write(self, data: bytes) -> None:
-        link = self._link
+        link = self._link.current  # the reader thread's link: writing must not open another
         if link is None:
             raise KeypadDisconnected(f"{self.name}: port not open")
         try:
             with self._write_lock:
                 link.write(data)
-        except LinkClosed as err:
+        except LinkError as err:
             raise KeypadDisconnected(f"{self.name}: {err}") from err
 
     def _read_loop(self, link: ByteLink) -> None:
@@ -177,11 +174,11 @@ class SerialKeypad:
         while not self._stop.is_set():
             try:
                 data = link.read(self.timing.poll_s)
-            except LinkClosed as err:
+            except LinkError as err:
                 if not self._stop.is_set():
                     log.warning("%s: port lost: %s", self.name, err)
                     self._post(KeypadDisconnected(f"{self.name}: {err}"))
-                self._drop_link()
+                self._link.drop()
                 return
             now = time.monotonic()
             with self._core_lock:
@@ -196,7 +193,7 @@ class SerialKeypad:
                     self._write(acks)
                 except KeypadDisconnected as err:
                     self._post(err)
-                    self._drop_link()
+                    self._link.drop()
                     return
             for event in events:
                 log.info("%s: key %s (seq %d)", self.name, event.key.name, event.seq)
@@ -218,8 +215,3 @@ class SerialKeypad:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._heartbeat_seen.set)  # asyncio.Event belongs to the loop thread
-
-    def _drop_link(self) -> None:
-        link, self._link = self._link, None
-        if link is not None:
-            link.close()

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from drivers.byte_link import SerialLink
 from drivers.keypad.config import KeypadConfig, KeypadSerialConfig
 from drivers.keypad.driver import Keypad, KeypadTiming, SerialKeypad
 from drivers.keypad.emulator import KeypadEmulator
 from drivers.keypad.protocol import PadKind
 from drivers.keypad.sim import KeypadSim
-from drivers.serial_link import ByteLink, SerialLink
 
 
 def open_keypad(config: KeypadConfig) -> Keypad:
     if isinstance(config, KeypadSerialConfig):
-        port, baudrate = config.port, config.baudrate
-
-        def connect() -> ByteLink:
-            return SerialLink(port, baudrate)
-
         timing = KeypadTiming(
             debounce_s=config.debounce_s,
             stuck_after_s=config.stuck_after_s,
             heartbeat_timeout_s=config.heartbeat_timeout_s,
         )
-        return SerialKeypad(connect, address=config.address, timing=timing, name=f"{config.kind} {port}")
+        link = partial(SerialLink, config.port, config.baudrate)
+        return SerialKeypad(link, address=config.address, timing=timing, name=f"{config.kind} {config.port}")
     kind = PadKind.CALLER if config.kind == "caller" else PadKind.EVALUATOR
     emulator = KeypadEmulator(kind=kind, address=config.address)
     return KeypadSim(emulator, heartbeat_interval_s=config.heartbeat_interval_s)

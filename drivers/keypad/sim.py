@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from drivers.emulator_link import EmulatorPort
 from drivers.keypad.driver import KeypadTiming, SerialKeypad
 from drivers.keypad.emulator import KeypadEmulator
 from drivers.keypad.protocol import Key
-from drivers.serial_link import ByteLink, EmulatorLink, LinkClosed
 
 
 class KeypadSim(SerialKeypad):
@@ -23,37 +23,32 @@ class KeypadSim(SerialKeypad):
     ) -> None:
         self.emulator = emulator if emulator is not None else KeypadEmulator()
         self.heartbeat_interval_s = heartbeat_interval_s
-        # made now, so that keys pressed before anyone listens wait in the link like bytes in a UART buffer
-        self.link: EmulatorLink | None = EmulatorLink(self.emulator)
-        self._fresh = True
-        self._plugged = True
+        self.port = EmulatorPort(self.emulator, what="keypad")
         self._beats: asyncio.Task[None] | None = None
-        super().__init__(self._connect_sim, address=self.emulator.address, timing=timing, name="keypad-sim")
+        super().__init__(self.port.open, address=self.emulator.address, timing=timing, name="keypad-sim")
 
     def press(self, key: Key) -> None:
-        self._inject(self.emulator.press(key))
+        self.port.inject(self.emulator.press(key))
 
     def hold(self, key: Key) -> None:
-        self._inject(self.emulator.key_down(key))
+        self.port.inject(self.emulator.key_down(key))
 
     def release(self, key: Key) -> None:
-        self._inject(self.emulator.key_up(key))
+        self.port.inject(self.emulator.key_up(key))
 
     def bounce(self, key: Key, times: int = 3) -> None:
-        self._inject(self.emulator.bounce(key, times))
+        self.port.inject(self.emulator.bounce(key, times))
 
     def unplug(self) -> None:
-        self._plugged = False
-        if self.link is not None:
-            self.link.unplug()
+        self.port.unplug()
 
     def plug_in(self) -> None:
-        self._plugged = True
+        self.port.plug_in()
 
     async def _start(self) -> None:
         await super()._start()
         if self._beats is None or self._beats.done():
-            self._inject(self.emulator.heartbeat())
+            self.port.inject(self.emulator.heartbeat())
             self._beats = asyncio.get_running_loop().create_task(self._beat())
 
     async def aclose(self) -> None:
@@ -66,16 +61,4 @@ class KeypadSim(SerialKeypad):
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_interval_s)
-            self._inject(self.emulator.heartbeat())
-
-    def _inject(self, data: bytes) -> None:
-        if data and self.link is not None:
-            self.link.inject(data)
-
-    def _connect_sim(self) -> ByteLink:
-        if not self._plugged:
-            raise LinkClosed("simulated keypad is unplugged")
-        if not self._fresh or self.link is None:
-            self.link = EmulatorLink(self.emulator)
-        self._fresh = False
-        return self.link
+            self.port.inject(self.emulator.heartbeat())

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from drivers.byte_link import ByteLink, LinkError, LinkHolder
 from drivers.health import HealthState, PeripheralHealth
 from drivers.led_display import protocol as p
 from drivers.led_display.errors import DisplayAbsent, DisplayNoAnswer, DisplayRejected, LedDisplayError
-from drivers.serial_link import ByteLink, LinkClosed
+from drivers.link_frames import frames_within
 from drivers.stx_frame import StxFrame, StxFrameError, StxParser
 
 log = logging.getLogger(__name__)
@@ -61,17 +61,15 @@ class SerialLedDisplay:
         retries: int = 1,
         name: str = "led-display",
     ) -> None:
-        self._open_link = open_link
+        self._link = LinkHolder(open_link)
         self.address = address
         self.lines = lines
         self.brightness = brightness
         self.timing = timing or LedTiming()
         self.retries = retries
         self.name = name
-        self._link: ByteLink | None = None
         self._lock = asyncio.Lock()
         self._io_lock = threading.Lock()  # a cancelled await leaves its thread running to its deadline
-        self._dirty = False
         self._shown: list[tuple[str, bool]] = [("", False)] * lines  # what we last put on each line
 
     # -- LedDisplay ----------------------------------------------------------------------------------
@@ -124,7 +122,7 @@ class SerialLedDisplay:
 
     async def aclose(self) -> None:
         async with self._lock:
-            await asyncio.to_thread(self._drop_link)
+            await asyncio.to_thread(self._link.drop)
 
     # -- blocking side (worker threads only) ----------------------------------------------------------
     def _check_line(self, line: int) -> None:
@@ -134,22 +132,18 @@ class SerialLedDisplay:
     def _run(self, frames: Sequence[StxFrame]) -> list[StxFrame]:
         with self._io_lock:
             try:
-                fresh = self._link is None
-                link = self._ensure_link()
                 todo = list(frames)
-                if fresh and self.brightness is not None:
-                    todo.insert(0, p.brightness(self.address, self.brightness))
-                return [self._transact(link, f) for f in todo]
-            except LinkClosed as err:
-                self._drop_link()
+                if self._link.current is None and self.brightness is not None:
+                    todo.insert(0, p.brightness(self.address, self.brightness))  # a fresh port: set it once
+                return [self._transact(f) for f in todo]
+            except LinkError as err:
+                self._link.drop()
                 raise DisplayAbsent(f"{self.name}: {err}") from err
 
-    def _transact(self, link: ByteLink, frame: StxFrame) -> StxFrame:
+    def _transact(self, frame: StxFrame) -> StxFrame:
         problem = "no answer"
         for attempt in range(self.retries + 1):
-            if self._dirty:
-                link.discard_input()
-                self._dirty = False
+            link = self._link.get()
             link.write(frame.encode())
             try:
                 reply = self._await_reply(link, frame)
@@ -157,47 +151,36 @@ class SerialLedDisplay:
                 problem = str(err)
                 reply = None
             if reply is None:
-                self._dirty = True
+                self._link.expect_late()
                 log.info("%s: %s to command 0x%02X (attempt %d)", self.name, problem, frame.cmd, attempt + 1)
                 continue
             if reply.cmd == p.Reply.ACK:
                 return reply
-            reason = reply.payload[1] if len(reply.payload) > 1 else 0
-            meaning = p.NAK_MEANING.get(reason, "undocumented")
-            if reason in _RETRY_NAKS and attempt < self.retries:
+            nak = reply.payload[1] if len(reply.payload) > 1 else 0
+            meaning = p.NAK_MEANING.get(nak, "undocumented")
+            if nak in _RETRY_NAKS and attempt < self.retries:
                 continue
-            raise DisplayRejected(reason, f"{self.name}: NAK 0x{reason:02X} ({meaning}) to 0x{frame.cmd:02X}")
+            raise DisplayRejected(nak, f"{self.name}: NAK 0x{nak:02X} ({meaning}) to 0x{frame.cmd:02X}")
         raise DisplayNoAnswer(f"{self.name}: {problem} to command 0x{frame.cmd:02X} at address {self.address}")
 
     def _await_reply(self, link: ByteLink, request: StxFrame) -> StxFrame | None:
-        parser = StxParser()
-        now = time.monotonic()
-        deadline = now + self.timing.response_timeout_s
-        last_byte = now
-        while True:
-            limit = min(deadline, last_byte + self.timing.inter_byte_timeout_s) if parser.pending else deadline
-            wait = limit - time.monotonic()
-            if wait <= 0:
-                parser.end_of_data()
-                return None
-            data = link.read(wait)
-            if not data:
-                continue
-            last_byte = time.monotonic()
-            parser.receive_data(data)
-            while (reply := parser.next_frame()) is not None:
-                if p.answers(request, reply):
-                    return reply
-                log.debug("%s: ignored a frame not answering 0x%02X", self.name, request.cmd)
+        t = self.timing
+        for reply in frames_within(
+            link, StxParser(), timeout=t.response_timeout_s, inter_byte_timeout=t.inter_byte_timeout_s
+        ):
+            if p.answers(request, reply):
+                return reply
+            log.debug("%s: ignored a frame not answering 0x%02X", self.name, request.cmd)
+        return None
 
     def _probe(self) -> PeripheralHealth:
         try:
             (reply,) = self._run([p.status(self.address)])
             status = p.DisplayStatus.decode(reply.payload[1:])
         except DisplayAbsent as err:
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("port-absent",), detail=str(err))
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err))
         except DisplayNoAnswer as err:
-            return PeripheralHealth(state=HealthState.ABSENT, reasons=("display-not-responding",), detail=str(err))
+            return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err))
         except (LedDisplayError, ValueError) as err:
             return PeripheralHealth(state=HealthState.DEGRADED, reasons=("display-error",), detail=str(err))
         reasons: list[str] = []
@@ -212,14 +195,3 @@ class SerialLedDisplay:
                     state = HealthState.DEGRADED
         detail = f"{status.lines}x{status.columns}, brightness {status.brightness}"
         return PeripheralHealth(state=state, reasons=tuple(reasons), detail=detail)
-
-    def _ensure_link(self) -> ByteLink:
-        if self._link is None:
-            self._link = self._open_link()
-            self._dirty = False
-        return self._link
-
-    def _drop_link(self) -> None:
-        if self._link is not None:
-            self._link.close()
-            self._link = None

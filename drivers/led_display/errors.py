@@ -6,16 +6,15 @@ from drivers.errors import DeviceAbsent, DeviceTimeout, DriverError
 
 
 class LedDisplayError(DriverError):
-    message_zh = "窗口显示屏暂时无法显示，请联系工作人员。"
-    message_en = "The window display cannot show this right now. Please ask a member of staff."
+    reason = "display-error"
 
 
 class DisplayRejected(LedDisplayError):
-    """The display answered NAK."""
+    """The display answered NAK; ``nak`` is its reason byte (``protocol.NakReason``)."""
 
-    def __init__(self, reason: int, detail: str) -> None:
+    def __init__(self, nak: int, detail: str) -> None:
         super().__init__(detail)
-        self.reason = reason
+        self.nak = nak
 
 
 class DisplayTextError(LedDisplayError, ValueError):
@@ -23,10 +22,8 @@ class DisplayTextError(LedDisplayError, ValueError):
 
 
 class DisplayNoAnswer(LedDisplayError, DeviceTimeout):
-    message_zh = "窗口显示屏没有响应，请检查显示屏电源和连线。"
-    message_en = "The window display does not answer. Please check its power and cable."
+    reason = "display-not-responding"
 
 
 class DisplayAbsent(LedDisplayError, DeviceAbsent):
-    message_zh = "窗口显示屏未连接，请联系工作人员。"
-    message_en = "The window display is not connected. Please ask a member of staff."
+    reason = "port-absent"

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from drivers.byte_link import SerialLink
 from drivers.led_display.config import LedDisplayConfig, LedSerialConfig
 from drivers.led_display.driver import LedDisplay, LedTiming, SerialLedDisplay
 from drivers.led_display.emulator import LedDisplayEmulator
 from drivers.led_display.sim import LedDisplaySim
-from drivers.serial_link import ByteLink, SerialLink
 
 
 def open_led_display(config: LedDisplayConfig) -> LedDisplay:
     if isinstance(config, LedSerialConfig):
-        port, baudrate = config.port, config.baudrate
-
-        def connect() -> ByteLink:
-            return SerialLink(port, baudrate)
-
         return SerialLedDisplay(
-            connect,
+            partial(SerialLink, config.port, config.baudrate),
             address=config.address,
             lines=config.lines,
             brightness=config.brightness,
             timing=LedTiming(response_timeout_s=config.response_timeout_s),
             retries=config.retries,
-            name=f"led-display {port}@{config.address}",
+            name=f"led-display {config.port}@{config.address}",
         )
     emulator = LedDisplayEmulator(address=config.address, lines=config.lines, columns=config.columns)
     return LedDisplaySim(emulator)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from PIL import Image
 
+from drivers.byte_link import ByteLink, LinkClosed, LinkHolder, LinkStalled
 from drivers.health import HealthState, PeripheralHealth
 from drivers.receipt_printer import escpos
 from drivers.receipt_printer.errors import (
@@ -18,24 +20,21 @@ from drivers.receipt_printer.errors import (
     PrinterAbsent,
     PrinterFault,
     PrinterOffline,
-    ReceiptPrinterError,
 )
 from drivers.receipt_printer.layout import HALL_TZ, TicketPrint, render_receipt, render_ticket
 from drivers.receipt_printer.status import FullStatus, OfflineCause, StatusByteError, to_health
-from drivers.receipt_printer.transport import Transport
 
 log = logging.getLogger(__name__)
 
 
 class EscposPrinter:
-    """Implements ReceiptPrinter over any byte transport. ``open_transport`` runs in a worker thread on
-    first use and again after the device went away, so a printer plugged in later is picked up."""
+    """Implements ReceiptPrinter over any byte link. ``open_link`` runs in a worker thread on first use and
+    again after the device went away, so a printer plugged in later is picked up."""
 
-    def __init__(self, open_transport: Callable[[], Transport], *, name: str, width_dots: int = 576,
+    def __init__(self, open_link: Callable[[], ByteLink], *, name: str, width_dots: int = 576,
                  status_timeout_s: float = 0.5, band_rows: int = escpos.DEFAULT_BAND_ROWS,
                  partial_cut: bool = True) -> None:
-        self._open_transport = open_transport
-        self._transport: Transport | None = None
+        self._link = LinkHolder(open_link)
         self.name = name
         self.width_dots = width_dots
         self.status_timeout_s = status_timeout_s
@@ -61,10 +60,9 @@ class EscposPrinter:
             try:
                 status = await asyncio.to_thread(self._status_blocking)
             except PrinterAbsent as err:
-                return PeripheralHealth(state=HealthState.ABSENT, reasons=("printer-absent",),
-                                        detail=str(err))
-            except PrinterFault as err:
-                return PeripheralHealth(state=HealthState.FAULT, reasons=("protocol-error",), detail=str(err))
+                return PeripheralHealth(state=HealthState.ABSENT, reasons=(err.reason,), detail=str(err))
+            except PrinterFault as err:  # only a status byte that makes no sense can raise it here
+                return PeripheralHealth(state=HealthState.FAULT, reasons=(err.reason,), detail=str(err))
         return to_health(status)
 
     async def self_test(self) -> PeripheralHealth:
@@ -80,9 +78,7 @@ class EscposPrinter:
 
     async def close(self) -> None:
         async with self._lock:
-            if self._transport is not None:
-                transport, self._transport = self._transport, None
-                await asyncio.to_thread(transport.close)
+            await asyncio.to_thread(self._link.drop)
 
     async def print_image(self, image: Image.Image, *, what: str = "image") -> PeripheralHealth:
         if image.width > self.width_dots:
@@ -94,74 +90,67 @@ class EscposPrinter:
 
     # ---------------------------------------------------------------- worker-thread side
 
-    def _transport_blocking(self) -> Transport:
-        if self._transport is None:
-            self._transport = self._open_transport()
-        return self._transport
+    @contextlib.contextmanager
+    def _link_errors(self) -> Iterator[None]:
+        """The link's failures as this driver's: a lost link is dropped (reopened on next use)."""
+        try:
+            yield
+        except LinkClosed as err:
+            self._link.drop()
+            raise PrinterAbsent(f"{self.name}: {err}") from err
+        except LinkStalled as err:
+            raise PrinterOffline(f"{self.name}: {err}") from err
 
-    def _drop_transport(self) -> None:
-        if self._transport is not None:
-            try:
-                self._transport.close()
-            except OSError:
-                log.debug("closing %s failed", self.name, exc_info=True)
-            self._transport = None
-
-    def _ask(self, transport: Transport, n: escpos.StatusRequest) -> int | None:
-        transport.write(escpos.status_request(n))
-        answer = transport.read(1, self.status_timeout_s)
-        return answer[0] if answer else None
+    def _ask(self, link: ByteLink, n: escpos.StatusRequest) -> int | None:
+        link.write(escpos.status_request(n))
+        answer = link.read(self.status_timeout_s)
+        return answer[0] if answer else None  # one byte answers DLE EOT; anything after it is noise
 
     def _status_blocking(self) -> FullStatus | None:
         """All four status bytes, or None when the printer does not answer."""
-        try:
-            transport = self._transport_blocking()
-            transport.discard_input()  # a late answer from an earlier timeout must not be read as this one
+        with self._link_errors():
+            link = self._link.get()
+            link.discard_input()  # a late answer from an earlier timeout must not be read as this one
             values: list[int] = []
             for n in escpos.StatusRequest:
-                value = self._ask(transport, n)
+                value = self._ask(link, n)
                 if value is None:
                     log.warning("%s: no answer to DLE EOT %d", self.name, n)
                     return None
                 values.append(value)
+        try:
             return FullStatus.parse(bytes(values))
-        except PrinterAbsent:
-            self._drop_transport()
-            raise
         except StatusByteError as err:
-            raise PrinterFault(f"{self.name}: {err}") from err
+            raise PrinterFault(f"{self.name}: {err}", reason="protocol-error") from err
 
-    def _offline_cause_blocking(self, transport: Transport) -> OfflineCause | None:
-        transport.discard_input()
-        value = self._ask(transport, escpos.StatusRequest.OFFLINE_CAUSE)
+    def _offline_cause_blocking(self, link: ByteLink) -> OfflineCause | None:
+        link.discard_input()
+        value = self._ask(link, escpos.StatusRequest.OFFLINE_CAUSE)
         if value is None:
             return None
         try:
             return OfflineCause.parse(value)
         except StatusByteError as err:
-            raise PrinterFault(f"{self.name}: {err}") from err
+            raise PrinterFault(f"{self.name}: {err}", reason="protocol-error") from err
 
     def _print_blocking(self, chunks: list[bytes], what: str) -> FullStatus:
         before = self._status_blocking()
         self._raise_if_cannot_print(before, what, started=False)
         assert before is not None
-        transport = self._transport_blocking()
         last = len(chunks) - 1
-        try:
+        with self._link_errors():
+            link = self._link.get()
             for index, chunk in enumerate(chunks):
-                transport.write(chunk)
+                link.write(chunk)
                 if index == last:
                     break
-                cause = self._offline_cause_blocking(transport)
+                cause = self._offline_cause_blocking(link)
                 if cause is None or cause.stopped_paper_end or cause.cover_open or cause.error:
                     # Stop sending at once; the full status tells which fault, and the rest of the
                     # ticket is not pushed into a printer that will print it after a refill.
                     after = self._status_blocking()
                     self._raise_if_cannot_print(after, what, started=True,
                                                 progress=f"after chunk {index + 1} of {len(chunks)}")
-        except PrinterAbsent:
-            self._drop_transport()
-            raise
         after = self._status_blocking()
         if after is not None and after.paper_out and not (after.offline.cover_open or after.error.cutter_error
                                                            or after.error.unrecoverable):
@@ -190,5 +179,3 @@ class EscposPrinter:
         if status.printer.offline:
             raise PrinterOffline(f"{self.name}: printer offline ({', '.join(status.reasons())}); {where}")
 
-
-__all__ = ["EscposPrinter", "ReceiptPrinterError"]

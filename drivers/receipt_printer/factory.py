@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+
+from drivers.byte_link import DeviceFileLink, SerialLink
 from drivers.receipt_printer.config import (
     DOTS_PER_LINE,
     EscposFileConfig,
@@ -13,7 +16,6 @@ from drivers.receipt_printer.driver import EscposPrinter
 from drivers.receipt_printer.emulator import Faults
 from drivers.receipt_printer.interface import ReceiptPrinter
 from drivers.receipt_printer.simulator import SimulatedReceiptPrinter
-from drivers.receipt_printer.transport import DeviceFileTransport, SerialTransport, Transport
 
 
 def open_receipt_printer(config: ReceiptPrinterConfig) -> ReceiptPrinter:
@@ -21,22 +23,12 @@ def open_receipt_printer(config: ReceiptPrinterConfig) -> ReceiptPrinter:
     width = DOTS_PER_LINE[config.paper_width_mm]
     match config:
         case EscposSerialConfig():
-            serial_cfg = config
-
-            def open_serial() -> Transport:
-                return SerialTransport(serial_cfg.port, baudrate=serial_cfg.baudrate,
-                                       write_timeout=serial_cfg.write_timeout_s)
-
+            open_serial = partial(SerialLink, config.port, config.baudrate, write_timeout=config.write_timeout_s)
             return EscposPrinter(open_serial, name=config.port, width_dots=width,
                                  status_timeout_s=config.status_timeout_s, band_rows=config.band_rows,
                                  partial_cut=config.partial_cut)
         case EscposFileConfig():
-            path = config.path
-
-            def open_file() -> Transport:
-                return DeviceFileTransport(path)
-
-            return EscposPrinter(open_file, name=path, width_dots=width,
+            return EscposPrinter(partial(DeviceFileLink, config.path), name=config.path, width_dots=width,
                                  status_timeout_s=config.status_timeout_s, band_rows=config.band_rows,
                                  partial_cut=config.partial_cut)
         case ReceiptSimConfig():

@@ -6,11 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from drivers.health import HealthState, PeripheralHealth
+from drivers.smartcard.errors import CardMute, PcscUnavailable, ReaderAbsent
 from drivers.smartcard.events import CardEvent, CardInserted, CardRemoved, ReaderAdded, ReaderRemoved
-
-REASON_PCSCD = "pcscd-unavailable"
-REASON_READER_ABSENT = "reader-absent"
-REASON_CARD_MUTE = "card-mute"
 
 
 @dataclass(frozen=True)
@@ -64,13 +61,13 @@ class ReaderTracker:
 
 def assess_health(*, service_up: bool, slots: Mapping[str, Slot], detail: str = "") -> PeripheralHealth:
     if not service_up:
-        return PeripheralHealth(state=HealthState.FAULT, reasons=(REASON_PCSCD,),
+        return PeripheralHealth(state=HealthState.FAULT, reasons=(PcscUnavailable.reason,),
                                 detail=detail or "PC/SC service (pcscd) not reachable; retrying")
     if not slots:
-        return PeripheralHealth(state=HealthState.ABSENT, reasons=(REASON_READER_ABSENT,),
+        return PeripheralHealth(state=HealthState.ABSENT, reasons=(ReaderAbsent.reason,),
                                 detail="no card reader found")
     mute = sorted(name for name, slot in slots.items() if slot.mute)
     if mute:
-        return PeripheralHealth(state=HealthState.DEGRADED, reasons=(REASON_CARD_MUTE,),
+        return PeripheralHealth(state=HealthState.DEGRADED, reasons=(CardMute.reason,),
                                 detail=f"card does not answer in {', '.join(mute)}")
     return PeripheralHealth.ok()

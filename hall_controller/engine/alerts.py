@@ -38,7 +38,7 @@ def alerts(state: EngineState, now: float) -> list[Alert]:
     for svc in state.config.services:
         limit = svc.target_wait_min * 60
         for key in state.queues[svc.code]:
-            t = tickets[key[2]]
+            t = tickets[key[3]]
             waited = now - t.arrival
             if waited > limit:
                 out.append(

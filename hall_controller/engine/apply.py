@@ -1,4 +1,5 @@
-"""``apply(state, event) -> state``: the only place the state changes. Pure; no checks (``handle`` checked).
+"""``apply(state, event) -> state``: the only place the state changes (the manager's changes: ``apply_hall``).
+Pure; no checks (``handle`` checked).
 
 ``handle`` folds these very functions over the events it decides, so replaying the log over
 ``EngineState.initial`` gives exactly the live state.
@@ -11,10 +12,13 @@ from typing import Any
 
 import msgspec
 
+from hall_controller.engine import apply_hall as hall
 from hall_controller.engine import events as ev
+from hall_controller.engine.estimates import learn_call, learn_wait
 from hall_controller.engine.persistent import PMap, PSortedList
 from hall_controller.engine.state import (
     Appointment,
+    ConfigIndex,
     EngineState,
     Lease,
     QueueKey,
@@ -62,12 +66,6 @@ def _dequeue(queues: dict[str, PSortedList[QueueKey]], t: Ticket) -> dict[str, P
     return q
 
 
-def _set_window(windows: dict[str, WindowRt], window_id: str, **changes: Any) -> dict[str, WindowRt]:
-    w = dict(windows)
-    w[window_id] = _replace(w[window_id], **changes)
-    return w
-
-
 def _free_window(state: EngineState, t: Ticket, at: float, served: int = 0) -> dict[str, WindowRt]:
     """The window holding ``t`` (if any) becomes idle."""
     if t.window_id is None:
@@ -75,7 +73,7 @@ def _free_window(state: EngineState, t: Ticket, at: float, served: int = 0) -> d
     rt = state.windows[t.window_id]
     if rt.current != t.ticket_id:
         return state.windows
-    return _set_window(state.windows, t.window_id, current=None, idle_since=at, served=rt.served + served)
+    return hall.set_window(state.windows, t.window_id, current=None, idle_since=at, served=rt.served + served)
 
 
 def _served_s(t: Ticket, at: float) -> float:
@@ -112,6 +110,10 @@ def _requeued(t: Ticket, **changes: Any) -> Ticket:
     )
 
 
+def _unreserved(reserved: dict[str, str], ticket_id: str) -> dict[str, str]:
+    return {k: v for k, v in reserved.items() if k != ticket_id} if ticket_id in reserved else reserved
+
+
 def _push_call(state: EngineState, zone: str, call: CallView) -> dict[str, Any]:
     zone_calls = dict(state.zone_calls)
     zone_calls[zone] = (call, *zone_calls.get(zone, ())[: _ZONE_CALLS - 1])
@@ -132,8 +134,11 @@ def _day_started(s: EngineState, e: ev.DayStarted) -> EngineState:
     }
     # Yesterday's ids stay answerable only when the new day follows it directly.
     keep = s.seen_today if abs(e.day_start - s.day_end) < 1.0 else PMap[str, bool]()
+    index = s.index if s.config is s.plan else ConfigIndex(s.plan)  # the console's changes were for the day
     return _replace(
         s,
+        index=index,
+        alert_acks={},
         day=e.day,
         day_start=e.day_start,
         day_end=e.day_end,
@@ -144,11 +149,15 @@ def _day_started(s: EngineState, e: ev.DayStarted) -> EngineState:
         issued={},
         leases={},
         appointments=appointments,
-        stats=s.index.seed_stats(),
+        stats=index.seed_stats(),
         seen_today=PMap(),
         seen_before=keep,
         recent_calls=(),
         zone_calls={},
+        turns={},
+        flow={},
+        calibration={},
+        reserved={},
     )
 
 
@@ -172,6 +181,7 @@ def _ticket_issued(s: EngineState, e: ev.TicketIssued) -> EngineState:
         masked_name=e.masked_name,
         token=e.token,
         lang=e.lang,
+        est_s=e.est_s,
     )
     counters = dict(s.counters)
     counters[e.prefix] = max(counters.get(e.prefix, 0), e.seq)
@@ -203,8 +213,13 @@ def _appointment_registered(s: EngineState, e: ev.AppointmentRegistered) -> Engi
         steps=e.steps,
         slot_start=e.slot_start,
         masked_name=e.masked_name,
+        id_lookup=e.id_lookup,
     )
     return _replace(s, appointments=s.appointments.set(e.appointment_id, appt))
+
+
+def _appointment_cancelled(s: EngineState, e: ev.AppointmentCancelled) -> EngineState:
+    return _replace(s, appointments=s.appointments.delete(e.appointment_id))
 
 
 def _block_leased(s: EngineState, e: ev.BlockLeased) -> EngineState:
@@ -251,12 +266,21 @@ def _ticket_called(s: EngineState, e: ev.TicketCalled) -> EngineState:
         call_count=t.call_count + 1,
         recall_count=0,
     )
+    changes = _push_call(s, e.zone, _call_view(e, 0))
+    changes["flow"] = learn_call(s.flow, e.service, e.at, bool(queues[e.service]))
+    if t.call_count == 1 and t.step_index == 0 and t.no_show_count == 0 and t.transfer_count == 0:
+        changes["calibration"] = learn_wait(s.calibration, e.service, e.at - t.issued_at, t.est_s)
+    if e.turns is not None:
+        turns = dict(s.turns)
+        turns[e.service] = e.turns
+        changes["turns"] = turns
     return _replace(
         s,
         tickets=s.tickets.set(t.ticket_id, t),
         queues=queues,
-        windows=_set_window(s.windows, e.window_id, current=t.ticket_id),
-        **_push_call(s, e.zone, _call_view(e, 0)),
+        windows=hall.set_window(s.windows, e.window_id, current=t.ticket_id),
+        reserved=_unreserved(s.reserved, t.ticket_id),
+        **changes,
     )
 
 
@@ -291,12 +315,17 @@ def _step_finished(s: EngineState, e: ev.StepFinished) -> EngineState:
     t = s.tickets[e.ticket_id]
     windows = _free_window(s, t, e.at, served=1)
     history = _record(t, e.at, "finished")
+    history += tuple(
+        StepRecord(service=code, window_id=e.window_id, called_at=t.called_at, started_at=t.started_at,
+                   ended_at=e.at, served_s=0.0, outcome="finished")
+        for code in e.also_done
+    )
     queues = s.queues
     if e.next_service is not None:
         t = _requeued(
             t,
             service=e.next_service,
-            step_index=t.step_index + 1,
+            step_index=t.step_index + 1 + len(e.also_done),
             deadline=e.next_deadline,
             history=history,
         )
@@ -338,7 +367,11 @@ def _ticket_transferred(s: EngineState, e: ev.TicketTransferred) -> EngineState:
         transfer_count=t.transfer_count + 1,
         history=history,
     )
-    return _replace(s, tickets=s.tickets.set(t.ticket_id, t), queues=_enqueue(queues, t), windows=windows)
+    reserved = _unreserved(s.reserved, t.ticket_id)
+    if e.to_window is not None:
+        reserved = {**reserved, t.ticket_id: e.to_window}
+    return _replace(s, tickets=s.tickets.set(t.ticket_id, t), queues=_enqueue(queues, t), windows=windows,
+                    reserved=reserved)
 
 
 def _ticket_parked(s: EngineState, e: ev.TicketParked) -> EngineState:
@@ -365,7 +398,7 @@ def _ticket_resumed(s: EngineState, e: ev.TicketResumed) -> EngineState:
     return _replace(
         s,
         tickets=s.tickets.set(t.ticket_id, t),
-        windows=_set_window(s.windows, e.window_id, current=t.ticket_id),
+        windows=hall.set_window(s.windows, e.window_id, current=t.ticket_id),
     )
 
 
@@ -374,43 +407,21 @@ def _ticket_cancelled(s: EngineState, e: ev.TicketCancelled) -> EngineState:
     queues = _dequeue(s.queues, t) if t.state is TicketState.WAITING else s.queues
     windows = _free_window(s, t, e.at)
     t = _replace(t, state=TicketState.CANCELLED, ended_at=e.at)
-    return _replace(s, tickets=s.tickets.set(t.ticket_id, t), queues=queues, windows=windows)
+    return _replace(s, tickets=s.tickets.set(t.ticket_id, t), queues=queues, windows=windows,
+                    reserved=_unreserved(s.reserved, t.ticket_id))
 
 
 def _ticket_rated(s: EngineState, e: ev.TicketRated) -> EngineState:
-    t = _replace(s.tickets[e.ticket_id], rating=e.level, rating_reasons=e.reasons)
+    t = s.tickets[e.ticket_id]
+    t = _replace(t, ratings=(*t.ratings, (e.step, e.level)))
     return _replace(s, tickets=s.tickets.set(t.ticket_id, t))
-
-
-def _logged_in(s: EngineState, e: ev.StaffLoggedIn) -> EngineState:
-    return _replace(s, windows=_set_window(s.windows, e.window_id, staff_id=e.staff_id))
-
-
-def _logged_out(s: EngineState, e: ev.StaffLoggedOut) -> EngineState:
-    windows = _set_window(s.windows, e.window_id, staff_id=None, open=False, paused=False, pause_reason="")
-    return _replace(s, windows=windows)
-
-
-def _opened(s: EngineState, e: ev.WindowOpened) -> EngineState:
-    return _replace(s, windows=_set_window(s.windows, e.window_id, open=True, paused=False, idle_since=e.at))
-
-
-def _closed(s: EngineState, e: ev.WindowClosed) -> EngineState:
-    return _replace(s, windows=_set_window(s.windows, e.window_id, open=False, paused=False, pause_reason=""))
-
-
-def _paused(s: EngineState, e: ev.WindowPaused) -> EngineState:
-    return _replace(s, windows=_set_window(s.windows, e.window_id, paused=True, pause_reason=e.reason))
-
-
-def _resumed(s: EngineState, e: ev.WindowResumed) -> EngineState:
-    return _replace(s, windows=_set_window(s.windows, e.window_id, paused=False, pause_reason="", idle_since=e.at))
 
 
 _APPLIERS: dict[type[Any], Callable[[EngineState, Any], EngineState]] = {
     ev.DayStarted: _day_started,
     ev.TicketIssued: _ticket_issued,
     ev.AppointmentRegistered: _appointment_registered,
+    ev.AppointmentCancelled: _appointment_cancelled,
     ev.BlockLeased: _block_leased,
     ev.TicketCalled: _ticket_called,
     ev.TicketRecalled: _ticket_recalled,
@@ -422,10 +433,14 @@ _APPLIERS: dict[type[Any], Callable[[EngineState, Any], EngineState]] = {
     ev.TicketResumed: _ticket_resumed,
     ev.TicketCancelled: _ticket_cancelled,
     ev.TicketRated: _ticket_rated,
-    ev.StaffLoggedIn: _logged_in,
-    ev.StaffLoggedOut: _logged_out,
-    ev.WindowOpened: _opened,
-    ev.WindowClosed: _closed,
-    ev.WindowPaused: _paused,
-    ev.WindowResumed: _resumed,
+    ev.StaffLoggedIn: hall.logged_in,
+    ev.StaffLoggedOut: hall.logged_out,
+    ev.WindowOpened: hall.opened,
+    ev.WindowClosed: hall.closed,
+    ev.WindowPaused: hall.paused,
+    ev.WindowResumed: hall.resumed,
+    ev.WindowSkillsSet: hall.window_skills_set,
+    ev.ServiceLimitsSet: hall.service_limits_set,
+    ev.NoticesSet: hall.notices_set,
+    ev.AlertAcknowledged: hall.alert_acknowledged,
 }

@@ -35,6 +35,7 @@ def local_minutes(now: float, tz: str) -> int:
     return dt.hour * 60 + dt.minute
 
 
+@lru_cache(maxsize=256)  # the config's few "HH:MM" strings, parsed on every issue otherwise
 def clock_minutes(hhmm: str) -> int:
     hh, mm = hhmm.split(":")
     return int(hh) * 60 + int(mm)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import msgspec
 
+from hall_protocol.hall import Notice
 from hall_protocol.tickets import Priority, Provisional
 
 
@@ -42,12 +43,22 @@ class RegisterAppointment(_Command, frozen=True, tag="register-appointment"):
     slot_start: float  # epoch seconds
     steps: tuple[str, ...] = ()
     masked_name: str = ""
+    id_lookup: str = ""
+    """The keyed hash of the citizen's ID number (``hall_protocol.appointments.id_lookup``), never the number:
+    a check-in by ID card finds the appointment by it."""
+
+
+class CancelAppointment(_Command, frozen=True, tag="cancel-appointment"):
+    appointment_id: str
+    reason: str = ""
 
 
 class CheckIn(_Command, frozen=True, tag="check-in"):
-    """Turn an appointment into a ticket of the appointment class, inside its check-in window."""
+    """Turn an appointment into a ticket of the appointment class, inside its check-in window. The
+    appointment is named by its id (the QR) or found by ``id_lookup`` (the ID card)."""
 
-    appointment_id: str
+    appointment_id: str = ""
+    id_lookup: str = ""
     source_device: str = ""
 
 
@@ -57,7 +68,8 @@ class CancelTicket(_Command, frozen=True, tag="cancel-ticket"):
 
 
 class LeaseBlock(_Command, frozen=True, tag="lease-block"):
-    """Reserve ``size`` numbers of today's sequence for a kiosk's offline tickets."""
+    """Reserve up to ``size`` numbers of today's sequence for a kiosk's offline tickets (fewer when the
+    daily cap or the device's share allows fewer: ``rules_leases.py``)."""
 
     device_id: str
     service: str
@@ -65,16 +77,23 @@ class LeaseBlock(_Command, frozen=True, tag="lease-block"):
 
 
 class RecordRating(_Command, frozen=True, tag="record-rating"):
+    """Rate one finished service step of a visit (一事一评): ``step`` is its index in the visit; None rates
+    the step finished last."""
+
     ticket_id: str
     level: Annotated[int, msgspec.Meta(ge=1, le=5)]  # 5 非常满意 … 1 非常不满意
     reasons: tuple[str, ...] = ()
+    comment: str = ""
+    step: int | None = None
 
 
 class Transfer(_Command, frozen=True, tag="transfer"):
-    """Send a ticket to another service, keeping its arrival time. Names the window's current ticket
-    (``window_id``) or any waiting/parked ticket (``ticket_id``)."""
+    """Send a ticket to another service or to a window (or both), keeping its arrival time. Names the
+    window's current ticket (``window_id``) or any waiting/parked ticket (``ticket_id``). Sent to a window,
+    the ticket waits for that window only, which calls it before its own queues."""
 
-    target_service: str
+    target_service: str | None = None
+    target_window: str | None = None
     window_id: str | None = None
     ticket_id: str | None = None
     reason: str = ""
@@ -133,7 +152,11 @@ class StartService(_WindowCommand, frozen=True, tag="start-service"):
 
 
 class FinishService(_WindowCommand, frozen=True, tag="finish-service"):
+    """Finish the current step. ``also_done``: the visit's next steps, in order, done at this window in the
+    same sitting (一件事一次办 at a comprehensive window); the ticket then queues for the step after them."""
+
     ticket_id: str | None = None
+    also_done: tuple[str, ...] = ()
 
 
 class MarkNoShow(_WindowCommand, frozen=True, tag="mark-no-show"):
@@ -149,9 +172,41 @@ class Unpark(_WindowCommand, frozen=True, tag="unpark"):
     ticket_id: str
 
 
+# The hall manager's changes for the day (the console) ----------------------------------------------
+
+
+class SetWindowSkills(_Command, frozen=True, tag="set-window-skills"):
+    """Which services a window serves, and how well (service code → weight in (0, 1]), until the day ends."""
+
+    window_id: str
+    skills: dict[str, float]
+
+
+class SetServiceLimits(_Command, frozen=True, tag="set-service-limits"):
+    """A service's target wait and daily cap, until the day ends."""
+
+    service: str
+    target_wait_min: float
+    daily_cap: int
+
+
+class SetNotices(_Command, frozen=True, tag="set-notices"):
+    """What the hall's screens show besides the calls (replaces the previous notices; kept across days)."""
+
+    notices: tuple[Notice, ...] = ()
+
+
+class AcknowledgeAlert(_Command, frozen=True, tag="acknowledge-alert"):
+    """Somebody has seen an efficiency alert (one episode of it: ``alert_book.py`` names episodes)."""
+
+    alert_id: str
+    by: str
+
+
 Command = (
     IssueTicket
     | RegisterAppointment
+    | CancelAppointment
     | CheckIn
     | CancelTicket
     | LeaseBlock
@@ -172,4 +227,8 @@ Command = (
     | MarkNoShow
     | Park
     | Unpark
+    | SetWindowSkills
+    | SetServiceLimits
+    | SetNotices
+    | AcknowledgeAlert
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
+from hall_protocol.hall import Notice
 from hall_protocol.tickets import Priority
 
 
@@ -43,6 +44,7 @@ class TicketIssued(_Event, frozen=True, tag="ticket-issued"):
     masked_name: str = ""
     token: str = ""
     lang: str = "zh"
+    est_s: float = 0.0  # the uncalibrated wait estimate at issue, learned from at its first call
 
 
 class AppointmentRegistered(_Event, frozen=True, tag="appointment-registered"):
@@ -51,6 +53,12 @@ class AppointmentRegistered(_Event, frozen=True, tag="appointment-registered"):
     steps: tuple[str, ...]
     slot_start: float
     masked_name: str = ""
+    id_lookup: str = ""  # keyed hash of the ID number (never the number)
+
+
+class AppointmentCancelled(_Event, frozen=True, tag="appointment-cancelled"):
+    appointment_id: str
+    reason: str = ""
 
 
 class BlockLeased(_Event, frozen=True, tag="block-leased"):
@@ -75,7 +83,9 @@ class TicketCalled(_Event, frozen=True, tag="ticket-called"):
     call_id: str
     masked_name: str = ""
     explicit: bool = False  # called by id rather than by "call next"
-    reason: str = ""
+    reason: str = ""  # staff's words for an explicit call; the routing rule's reason for call-next
+    reason_zh: str = ""
+    turns: tuple[int, int] | None = None  # the service's class-ratio counters after this call (routing.py)
 
 
 class TicketRecalled(_Event, frozen=True, tag="ticket-recalled"):
@@ -87,6 +97,7 @@ class TicketRecalled(_Event, frozen=True, tag="ticket-recalled"):
     call_id: str
     recall_count: int
     masked_name: str = ""
+    auto: bool = False  # by the controller's clock (``calling.recall_after_s``), not by staff
 
 
 class ServiceStarted(_Event, frozen=True, tag="service-started"):
@@ -95,7 +106,8 @@ class ServiceStarted(_Event, frozen=True, tag="service-started"):
 
 
 class StepFinished(_Event, frozen=True, tag="step-finished"):
-    """One service of the visit is done; with ``next_service`` the ticket queues for the next step."""
+    """One service of the visit is done (and ``also_done``, the steps after it done in the same sitting); with
+    ``next_service`` the ticket queues for the next step. ``duration_s`` is the sitting's service time."""
 
     ticket_id: str
     window_id: str
@@ -103,6 +115,7 @@ class StepFinished(_Event, frozen=True, tag="step-finished"):
     duration_s: float
     next_service: str | None = None
     next_deadline: float = 0.0
+    also_done: tuple[str, ...] = ()
 
 
 class TicketNoShow(_Event, frozen=True, tag="ticket-no-show"):
@@ -116,12 +129,15 @@ class TicketNoShow(_Event, frozen=True, tag="ticket-no-show"):
 
 
 class TicketTransferred(_Event, frozen=True, tag="ticket-transferred"):
+    """``to_window``: only that window may call the ticket now (``EngineState.reserved``)."""
+
     ticket_id: str
     from_service: str
     to_service: str
     deadline: float
     window_id: str | None = None
     reason: str = ""
+    to_window: str | None = None
 
 
 class TicketParked(_Event, frozen=True, tag="ticket-parked"):
@@ -142,10 +158,16 @@ class TicketCancelled(_Event, frozen=True, tag="ticket-cancelled"):
 
 
 class TicketRated(_Event, frozen=True, tag="ticket-rated"):
+    """A rating of one service step: ``step`` is its index in the visit, ``service`` and ``window_id`` where
+    it was served; ``comment`` is the citizen's own words (kept for the follow-up of a bad rating)."""
+
     ticket_id: str
     level: int
     reasons: tuple[str, ...] = ()
     window_id: str | None = None
+    step: int = 0
+    service: str = ""
+    comment: str = ""
 
 
 class StaffLoggedIn(_Event, frozen=True, tag="staff-logged-in"):
@@ -175,10 +197,35 @@ class WindowResumed(_Event, frozen=True, tag="window-resumed"):
     window_id: str
 
 
+class WindowSkillsSet(_Event, frozen=True, tag="window-skills-set"):
+    """The window serves these services (code → weight) until the day ends; then the configured ones again."""
+
+    window_id: str
+    skills: dict[str, float]
+
+
+class ServiceLimitsSet(_Event, frozen=True, tag="service-limits-set"):
+    """The service's target wait and daily cap until the day ends; then the configured ones again."""
+
+    service: str
+    target_wait_min: float
+    daily_cap: int
+
+
+class NoticesSet(_Event, frozen=True, tag="notices-set"):
+    notices: tuple[Notice, ...] = ()
+
+
+class AlertAcknowledged(_Event, frozen=True, tag="alert-acknowledged"):
+    alert_id: str
+    by: str
+
+
 Event = (
     DayStarted
     | TicketIssued
     | AppointmentRegistered
+    | AppointmentCancelled
     | BlockLeased
     | TicketCalled
     | TicketRecalled
@@ -196,4 +243,8 @@ Event = (
     | WindowClosed
     | WindowPaused
     | WindowResumed
+    | WindowSkillsSet
+    | ServiceLimitsSet
+    | NoticesSet
+    | AlertAcknowledged
 )

@@ -58,39 +58,43 @@ class PMap(Generic[K, V]):
             m = m.set(k, v)
         return m
 
-    def _leaf(self, key: object) -> dict[K, V]:
-        h = hash(key)
-        return self._top[h & 31][(h >> 5) & 31][(h >> 10) & 31]
+    # The descent is spelled out in the lookups and in ``set``: they run several times per command, and a
+    # helper call costs more than the descent itself.
 
     def get(self, key: K, default: V | None = None) -> V | None:
-        return self._leaf(key).get(key, default)
+        h = hash(key)
+        return self._top[h & 31][(h >> 5) & 31][(h >> 10) & 31].get(key, default)
 
     def __getitem__(self, key: K) -> V:
-        return self._leaf(key)[key]
+        h = hash(key)
+        return self._top[h & 31][(h >> 5) & 31][(h >> 10) & 31][key]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._leaf(key)
+        h = hash(key)
+        return key in self._top[h & 31][(h >> 5) & 31][(h >> 10) & 31]
 
-    def _with_leaf(self, key: K, leaf: dict[K, V], length: int) -> PMap[K, V]:
+    def set(self, key: K, value: V) -> PMap[K, V]:
         h = hash(key)
         i, j, k = h & 31, (h >> 5) & 31, (h >> 10) & 31
         top = self._top.copy()
         l1 = top[i] = top[i].copy()
         l2 = l1[j] = l1[j].copy()
-        l2[k] = leaf
-        return PMap._make(top, length)
-
-    def set(self, key: K, value: V) -> PMap[K, V]:
-        leaf = self._leaf(key)
-        grew = key not in leaf
-        return self._with_leaf(key, {**leaf, key: value}, self._len + 1 if grew else self._len)
+        leaf = l2[k]
+        l2[k] = {**leaf, key: value}
+        return PMap._make(top, self._len if key in leaf else self._len + 1)
 
     def delete(self, key: K) -> PMap[K, V]:
         """Return the map without ``key``; the same map when the key is absent."""
-        leaf = self._leaf(key)
+        h = hash(key)
+        i, j, k = h & 31, (h >> 5) & 31, (h >> 10) & 31
+        leaf = self._top[i][j][k]
         if key not in leaf:
             return self
-        return self._with_leaf(key, {k: v for k, v in leaf.items() if k != key}, self._len - 1)
+        top = self._top.copy()
+        l1 = top[i] = top[i].copy()
+        l2 = l1[j] = l1[j].copy()
+        l2[k] = {k2: v for k2, v in leaf.items() if k2 != key}
+        return PMap._make(top, self._len - 1)
 
     def __len__(self) -> int:
         return self._len
@@ -215,6 +219,13 @@ class PSortedList(Generic[K]):
         """0-based index of ``key``; KeyError when absent."""
         i, j = self._locate(key)
         return sum(len(c) for c in self._chunks[:i]) + j
+
+    def count_before(self, key: K) -> int:
+        """How many keys sort before ``key`` (present or not)."""
+        i = _bisect(self._maxes, key)
+        if i == len(self._chunks):
+            return self._len
+        return sum(len(c) for c in self._chunks[:i]) + _bisect(self._chunks[i], key)
 
     def head(self, n: int) -> list[K]:
         out: list[K] = []

@@ -7,14 +7,16 @@ from typing import Any
 
 import msgspec
 
-from hall_controller.config import HallConfig, Service, Window
 from hall_controller.engine.clock import day_bounds, local_date
+from hall_controller.engine.ids import TicketKeys
 from hall_controller.engine.persistent import PMap, PSortedList
-from hall_protocol.hall import CallView
+from hall_protocol.hall import CallView, Notice
+from hall_protocol.hall_config import HallConfig, Service, Window
 from hall_protocol.tickets import Priority, TicketState
 
-QueueKey = tuple[float, float, str]
-"""(deadline, order_time, ticket_id): a service queue is served in this order."""
+QueueKey = tuple[float, float, str, str]
+"""(deadline, order_time, number, ticket_id): a service queue is served in this order. Numbers are unique
+per day, so ties end on the number (the printed order) and the opaque ticket id is never compared."""
 
 QUEUED = TicketState.WAITING
 AT_WINDOW = frozenset({TicketState.CALLED, TicketState.RECALLED, TicketState.SERVING})
@@ -64,13 +66,23 @@ class Ticket(msgspec.Struct, frozen=True, kw_only=True):
     no_show_count: int = 0
     transfer_count: int = 0
     park_reason: str = ""
-    rating: int | None = None
-    rating_reasons: tuple[str, ...] = ()
+    ratings: tuple[tuple[int, int], ...] = ()  # (step, level): one rating per finished step
     history: tuple[StepRecord, ...] = ()
+    est_s: float = 0.0  # the uncalibrated wait estimate given at issue (``estimates.py``)
 
     @property
     def key(self) -> QueueKey:
-        return (self.deadline, self.order_time, self.ticket_id)
+        return (self.deadline, self.order_time, self.number, self.ticket_id)
+
+    @property
+    def rating(self) -> int | None:
+        """The level of the newest rating."""
+        return self.ratings[-1][1] if self.ratings else None
+
+    @property
+    def finished_steps(self) -> tuple[StepRecord, ...]:
+        """The visit's finished steps in order: the n-th is step n (a transferred stretch is not a step)."""
+        return tuple(r for r in self.history if r.outcome == "finished")
 
 
 class WindowRt(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,6 +111,30 @@ class ServiceStats(msgspec.Struct, frozen=True, kw_only=True):
     n: int = 0
 
 
+class Flow(msgspec.Struct, frozen=True, kw_only=True):
+    """How fast a service's queue moves: calls from it while people were left waiting.
+
+    ``interval`` and ``var`` are the exponentially weighted mean and variance (seconds) of the time between
+    two calls from the queue when the first of them left somebody waiting (a busy stretch); ``busy`` is
+    whether the last call did. An interval that began on an empty queue measures arrivals, not service, so
+    it is not counted."""
+
+    last_call: float
+    busy: bool
+    interval: float = 0.0
+    var: float = 0.0
+    n: int = 0
+
+
+class Calibration(msgspec.Struct, frozen=True, kw_only=True):
+    """Exponentially weighted mean and variance of log((wait + c) / (estimate + c)) over the first calls of
+    tickets: how the estimates given at issue compared with the waits that followed (``estimates.py``)."""
+
+    mean: float = 0.0
+    var: float = 0.0
+    n: int = 0
+
+
 class Lease(msgspec.Struct, frozen=True, kw_only=True):
     lease_id: str
     device_id: str
@@ -117,7 +153,15 @@ class Appointment(msgspec.Struct, frozen=True, kw_only=True):
     steps: tuple[str, ...]
     slot_start: float
     masked_name: str = ""
+    id_lookup: str = ""
     ticket_id: str | None = None
+
+
+class AlertAck(msgspec.Struct, frozen=True, kw_only=True):
+    """Who acknowledged an alert episode, and when."""
+
+    by: str
+    at: float
 
 
 class ConfigIndex:
@@ -126,8 +170,10 @@ class ConfigIndex:
     __slots__ = (
         "bounds_s",
         "config",
+        "normal_bound_unique",
         "service_windows",
         "services",
+        "target_s",
         "window_skills",
         "windows",
         "zones",
@@ -136,6 +182,7 @@ class ConfigIndex:
     def __init__(self, config: HallConfig) -> None:
         self.config = config
         self.services: dict[str, Service] = {s.code: s for s in config.services}
+        self.target_s: dict[str, float] = {s.code: s.target_wait_min * 60 for s in config.services}
         self.windows: dict[str, Window] = {w.id: w for w in config.windows}
         self.zones = {z.id: z for z in config.zones}
         p = config.priorities
@@ -145,6 +192,7 @@ class ConfigIndex:
             Priority.APPOINTMENT: p.appointment * 60,
             Priority.VIP: p.vip * 60,
         }
+        self.normal_bound_unique = p.normal not in (p.green, p.appointment, p.vip)
         order = {s.code: i for i, s in enumerate(config.services)}
         self.window_skills: dict[str, tuple[tuple[float, str], ...]] = {}
         service_windows: dict[str, list[tuple[str, float]]] = {s.code: [] for s in config.services}
@@ -189,7 +237,9 @@ class EngineState(msgspec.Struct, frozen=True, kw_only=True):
     ``==`` compares content, so a state rebuilt from the event log equals the live one.
     """
 
-    index: ConfigIndex
+    index: ConfigIndex  # the configuration in force: ``plan`` with the day's changes from the console
+    plan: HallConfig  # the configuration as loaded; the day's changes are dropped at the day's end
+    keys: TicketKeys  # the hall secret ticket ids and tokens are derived from
     day: str
     day_start: float
     day_end: float
@@ -204,19 +254,34 @@ class EngineState(msgspec.Struct, frozen=True, kw_only=True):
     seen_today: PMap[str, bool]
     seen_before: PMap[str, bool]  # the previous local day's request ids (late outbox replays)
     recent_calls: tuple[CallView, ...] = ()  # newest first, across the hall
+    reserved: dict[str, str] = msgspec.field(default_factory=dict)
+    """Waiting ticket id → the window a transfer sent it to: only that window calls it, before its queues."""
     zone_calls: dict[str, tuple[CallView, ...]] = msgspec.field(default_factory=dict)
+    turns: dict[str, tuple[int, int]] = msgspec.field(default_factory=dict)
+    """service → (normal, priority) calls while both classes wait (``routing.class_ratio``)."""
+    flow: dict[str, Flow] = msgspec.field(default_factory=dict)
+    calibration: dict[str, Calibration] = msgspec.field(default_factory=dict)
+    """service → how its estimates compared with the real waits today; ``"*"``: the whole hall; keys ending
+    in ``:idle`` for tickets that found a window idle (``estimates._keys``)."""
+    notices: tuple[Notice, ...] = ()
+    alert_acks: dict[str, AlertAck] = msgspec.field(default_factory=dict)  # today's, by alert episode id
 
     @property
     def config(self) -> HallConfig:
         return self.index.config
 
     @classmethod
-    def initial(cls, config: HallConfig, now: float) -> EngineState:
+    def initial(cls, config: HallConfig, now: float, *, secret: bytes | None = None) -> EngineState:
+        """The state before any event. ``secret`` (16-32 bytes) keys ticket ids and tokens: the controller
+        passes the one it keeps in its store, so that ids issued after a restart stay unguessable and
+        distinct; without one a random secret is drawn (ids already in a log are read back, not derived)."""
         index = ConfigIndex(config)
         day = local_date(now, config.hall.timezone)
         start, end = day_bounds(day, config.hall.timezone)
         return cls(
             index=index,
+            plan=config,
+            keys=TicketKeys(secret) if secret is not None else TicketKeys.generate(),
             day=day,
             day_start=start,
             day_end=end,

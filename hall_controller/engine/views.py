@@ -61,7 +61,21 @@ def window_state(state: EngineState, rt: WindowRt) -> str:
     return "paused" if rt.paused else "open"
 
 
-def hall_state_message(state: EngineState, now: float, seq: int) -> HallState:
+def _window_views(state: EngineState) -> list[WindowView]:
+    views = []
+    for w in state.config.windows:
+        rt = state.windows[w.id]
+        views.append(WindowView(
+            window_id=w.id,
+            name=w.name_zh,
+            zone=w.zone,
+            state=window_state(state, rt),
+            current_number=state.tickets[rt.current].number if rt.current is not None else None,
+        ))
+    return views
+
+
+def hall_state_message(state: EngineState, now: float, seq: int, *, contact_key: str = "") -> HallState:
     services = []
     for svc in state.config.services:
         serving_windows = state.index.service_windows[svc.code]
@@ -76,18 +90,7 @@ def hall_state_message(state: EngineState, now: float, seq: int) -> HallState:
                 open=any(state.windows[w].active for w, _ in serving_windows),
             )
         )
-    windows = []
-    for w in state.config.windows:
-        rt = state.windows[w.id]
-        windows.append(
-            WindowView(
-                window_id=w.id,
-                name=w.name_zh,
-                zone=w.zone,
-                state=window_state(state, rt),
-                current_number=state.tickets[rt.current].number if rt.current is not None else None,
-            )
-        )
+    windows = _window_views(state)
     expiry = state.config.calling.call_expiry_s
     calls = tuple(c for c in state.recent_calls if c.ts + expiry > now)
     return HallState(
@@ -97,6 +100,8 @@ def hall_state_message(state: EngineState, now: float, seq: int) -> HallState:
         services=tuple(services),
         windows=tuple(windows),
         recent_calls=calls,
+        notices=state.notices,
+        contact_key=contact_key,
     )
 
 
@@ -106,7 +111,9 @@ def display_message(state: EngineState, zone: str, now: float, seq: int) -> Disp
     expiry = state.config.calling.call_expiry_s
     calls = tuple(c for c in state.zone_calls.get(zone, ()) if c.ts + expiry > now)
     waiting = sum(len(state.queues[s.code]) for s in state.config.services if s.zone == zone)
-    return DisplayState(zone=zone, ts=now, seq=seq, calls=calls, waiting=waiting)
+    notices = tuple(n for n in state.notices if n.zone is None or n.zone == zone)
+    windows = tuple(w for w in _window_views(state) if w.zone == zone)
+    return DisplayState(zone=zone, ts=now, seq=seq, calls=calls, waiting=waiting, notices=notices, windows=windows)
 
 
 def call_event(state: EngineState, event: ev.TicketCalled | ev.TicketRecalled) -> CallEvent:
@@ -157,4 +164,4 @@ def ticket_event(state: EngineState, event: ev.Event) -> TicketEvent | None:
 
 def near_front(state: EngineState, service: str, n: int) -> list[str]:
     """Ticket ids of the first ``n`` waiting for ``service`` (for "you are nearly next" alerts)."""
-    return [key[2] for key in state.queues[service].head(n)]
+    return [key[3] for key in state.queues[service].head(n)]

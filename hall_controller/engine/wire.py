@@ -5,6 +5,7 @@ from __future__ import annotations
 from hall_controller.engine import commands as cmd
 from hall_controller.engine.errors import EngineError
 from hall_controller.engine.events import BlockLeased
+from hall_protocol import appointments
 from hall_protocol import tickets as wire
 from hall_protocol.errors import ErrorCode
 
@@ -30,9 +31,14 @@ def command_from_request(req: wire.RpcRequest) -> cmd.Command | None:
             lang=req.lang,
         )
     if isinstance(req, wire.CheckIn):
-        return cmd.CheckIn(
-            request_id=req.request_id, appointment_id=req.appointment_code, source_device=req.source_device
+        return _check_in(req)
+    if isinstance(req, wire.RegisterAppointment):
+        return cmd.RegisterAppointment(
+            request_id=req.request_id, appointment_id=req.appointment_id, service=req.service,
+            slot_start=req.slot_start, steps=req.steps, masked_name=req.masked_name, id_lookup=req.id_lookup,
         )
+    if isinstance(req, wire.CancelAppointment):
+        return cmd.CancelAppointment(request_id=req.request_id, appointment_id=req.appointment_id, reason=req.reason)
     if isinstance(req, wire.CancelTicket):
         return cmd.CancelTicket(request_id=req.request_id, ticket_id=req.ticket_id, reason=req.reason)
     if isinstance(req, wire.TicketStatus):
@@ -41,11 +47,29 @@ def command_from_request(req: wire.RpcRequest) -> cmd.Command | None:
         return _window_command(req)
     if isinstance(req, wire.SubmitRating):
         return cmd.RecordRating(
-            request_id=req.request_id, ticket_id=req.ticket_id, level=req.level, reasons=req.reasons
+            request_id=req.request_id, ticket_id=req.ticket_id, level=req.level, reasons=req.reasons,
+            comment=req.comment, step=req.step,
         )
     if isinstance(req, wire.LeaseRequest):
         return cmd.LeaseBlock(request_id=req.request_id, device_id=req.device_id, service=req.service, size=req.size)
     raise EngineError(ErrorCode.UNKNOWN_TYPE, f"no command for {type(req).__name__}", "不支持的请求")
+
+
+def _check_in(req: wire.CheckIn) -> cmd.CheckIn:
+    """An appointment code is the appointment QR's text, a bare appointment id, or ``idk:`` and the keyed
+    hash of an ID number (sent by a kiosk's agent: ``hall_protocol.appointments``)."""
+    code = req.appointment_code
+    if code.startswith(appointments.ID_LOOKUP_PREFIX):
+        lookup = code[len(appointments.ID_LOOKUP_PREFIX):]
+        if not appointments.is_id_lookup(lookup):
+            raise EngineError(ErrorCode.MALFORMED, "an ID look-up is 64 hex digits", "签到信息无效")
+        return cmd.CheckIn(request_id=req.request_id, id_lookup=lookup, source_device=req.source_device)
+    if code.startswith(appointments.APPOINTMENT_PREFIX):
+        try:
+            code = appointments.parse_appointment_code(code).appointment_id
+        except ValueError as err:
+            raise EngineError(ErrorCode.MALFORMED, f"appointment code: {err}", "预约二维码无效") from err
+    return cmd.CheckIn(request_id=req.request_id, appointment_id=code, source_device=req.source_device)
 
 
 def _missing(field: str) -> EngineError:
@@ -80,14 +104,15 @@ def _window_command(req: wire.WindowCommand) -> cmd.Command:
     if op is wire.WindowOp.START:
         return cmd.StartService(request_id=rid, window_id=wid, ticket_id=tid)
     if op is wire.WindowOp.FINISH:
-        return cmd.FinishService(request_id=rid, window_id=wid, ticket_id=tid)
+        return cmd.FinishService(request_id=rid, window_id=wid, ticket_id=tid, also_done=req.services_done)
     if op is wire.WindowOp.NO_SHOW:
         return cmd.MarkNoShow(request_id=rid, window_id=wid, ticket_id=tid)
     if op is wire.WindowOp.TRANSFER:
-        if not req.target_service:
+        if not req.target_service and not req.target_window:
             raise _missing("target_service")
         return cmd.Transfer(
-            request_id=rid, window_id=wid, ticket_id=tid, target_service=req.target_service, reason=req.reason
+            request_id=rid, window_id=wid, ticket_id=tid, target_service=req.target_service or None,
+            target_window=req.target_window or None, reason=req.reason,
         )
     if op is wire.WindowOp.PARK:
         return cmd.Park(request_id=rid, window_id=wid, ticket_id=tid, reason=req.reason)

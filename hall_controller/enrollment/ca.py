@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from edge_agent.identity import cert_pin
 from hall_controller.enrollment.errors import CaError, CsrRejected
+from hall_protocol.enrolment import cert_pin
 
 log = logging.getLogger(__name__)
 

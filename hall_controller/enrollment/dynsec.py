@@ -11,6 +11,11 @@ Who is who in the broker:
 - one client per device, username = device id, with its own role ``device-{id}``: exactly
   ``roles.publish_topics`` to publish and ``roles.subscribe_topics`` to subscribe and receive.
 
+The admin and the controller may connect with one client id each (``ADMIN_CLIENT_ID``,
+:func:`controller_client_id`), never their username. The device listener sets every client id to the
+username (broker_config.py), so these two accounts cannot log in there even with a device's certificate.
+One client id also means one session at a time: :class:`BrokerAdmin` serialises its own exchanges.
+
 Everything else is denied (``defaultACLAccess`` all false except unsubscribe).
 """
 
@@ -24,7 +29,7 @@ import logging
 import secrets
 import ssl
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiomqtt
@@ -41,6 +46,7 @@ ADMIN_USER = "onevisit-admin"
 ADMIN_ROLE = "dynsec-admin"
 CONTROLLER_USER = "hall-controller"
 CONTROLLER_ROLE = "hall-controller"
+ADMIN_CLIENT_ID = f"{ADMIN_USER}-local"
 PBKDF2_ITERATIONS = 101  # what mosquitto_ctrl 2.0.11 writes; the plugin reads the count from the file
 SALT_BYTES = 12  # the plugin's fixed salt length in 2.0.x
 
@@ -67,17 +73,23 @@ def _acl(acltype: str, topic: str) -> dict[str, Any]:
     return {"acltype": acltype, "topic": topic, "allow": True}
 
 
-def initial_config(admin_password: str, controller_password: str) -> dict[str, Any]:
+def controller_client_id(hall: str) -> str:
+    """The only client id the controller's account may use: the one ``ControllerService.run`` connects with."""
+    return f"{CONTROLLER_USER}-{topics.check_id(hall, 'hall')}"
+
+
+def initial_config(admin_password: str, controller_password: str, *, hall: str) -> dict[str, Any]:
     """The plugin's file before any device exists (what ``mosquitto_ctrl dynsec init`` would write, plus
-    the controller's own client, with a narrower admin role)."""
+    the controller's own client, with a narrower admin role, both pinned to their client id)."""
     control = "$CONTROL/dynamic-security/#"
     everything = f"{topics.ROOT}/{topics.TOPIC_VERSION}/#"
     return {
         "clients": [
-            {"username": ADMIN_USER, "textName": "OneVisit dynsec admin", "roles": [{"rolename": ADMIN_ROLE}],
-             **password_entry(admin_password)},
-            {"username": CONTROLLER_USER, "textName": "OneVisit hall controller",
-             "roles": [{"rolename": CONTROLLER_ROLE}], **password_entry(controller_password)},
+            {"username": ADMIN_USER, "clientid": ADMIN_CLIENT_ID, "textName": "OneVisit dynsec admin",
+             "roles": [{"rolename": ADMIN_ROLE}], **password_entry(admin_password)},
+            {"username": CONTROLLER_USER, "clientid": controller_client_id(hall),
+             "textName": "OneVisit hall controller", "roles": [{"rolename": CONTROLLER_ROLE}],
+             **password_entry(controller_password)},
         ],
         "roles": [
             {"rolename": ADMIN_ROLE, "acls": [
@@ -155,6 +167,8 @@ class BrokerAdmin:
     password: str = ""
     tls_context: ssl.SSLContext | None = None
     timeout_s: float = 5.0
+    _one_session: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, compare=False, repr=False)
+    """The admin account has one client id: a second session at once would take the first one over."""
 
     async def execute(self, commands: list[Command], *, missing_ok: bool = False) -> list[dict[str, Any]]:
         """Send ``commands`` in one message and return the broker's responses in the same order.
@@ -166,7 +180,7 @@ class BrokerAdmin:
         tag = uuid.uuid4().hex
         tagged = [{**c, "correlationData": f"{tag}-{i}"} for i, c in enumerate(commands)]
         try:
-            async with asyncio.timeout(self.timeout_s):
+            async with self._one_session, asyncio.timeout(self.timeout_s):
                 responses = await self._exchange(tagged, tag)
         except TimeoutError as err:
             raise BrokerAdminError(
@@ -195,7 +209,7 @@ class BrokerAdmin:
 
     async def _exchange(self, tagged: list[Command], tag: str) -> dict[str, dict[str, Any]]:
         async with aiomqtt.Client(
-            self.host, self.port, identifier=f"ov-dynsec-{tag[:12]}", username=self.username,
+            self.host, self.port, identifier=ADMIN_CLIENT_ID, username=self.username,
             password=self.password, tls_context=self.tls_context, protocol=aiomqtt.ProtocolVersion.V5,
             timeout=self.timeout_s,
         ) as client:

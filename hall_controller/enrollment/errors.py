@@ -14,9 +14,6 @@ class EnrollmentError(OneVisitError):
         self.message_en = message_en
         self.message_zh = message_zh
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code.value, "message_zh": self.message_zh, "message": self.message_en}
-
 
 class CodeInvalid(EnrollmentError):
     """No slot has this code (never issued, or mistyped)."""

@@ -8,6 +8,7 @@ It lives in the controller's database file (``hall.db``) in its own ``enrollment
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,10 @@ from pathlib import Path
 from hall_controller.enrollment.errors import CodeExpired, CodeInvalid, CodeUsed, SlotNotFound
 from hall_controller.enrollment.lifecycle import DeviceStatus, SlotEvent, next_status
 from hall_protocol.devices import Role
+from hall_protocol.enrolment import DeviceInfo
+from hall_protocol.hall_config import WINDOW_ROLES
 from hall_protocol.topics import check_id
+from hall_runtime.sqlite import connect_durable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS enrollment_devices (
@@ -33,7 +37,8 @@ CREATE TABLE IF NOT EXISTS enrollment_devices (
     cert_not_after REAL,
     selftest_ok INTEGER,
     selftest_at REAL,
-    selftest_summary TEXT NOT NULL DEFAULT ''
+    selftest_summary TEXT NOT NULL DEFAULT '',
+    window TEXT
 );
 CREATE TABLE IF NOT EXISTS enrollment_codes (
     code_hash TEXT PRIMARY KEY,
@@ -54,7 +59,7 @@ CREATE TABLE IF NOT EXISTS enrollment_revoked (
 
 _COLUMNS = (
     "device_id, role, zone, name, status, created_at, provisioned_at, retired_at, last_seen_at, cert_serial, "
-    "cert_not_after, selftest_ok, selftest_at, selftest_summary"
+    "cert_not_after, selftest_ok, selftest_at, selftest_summary, window"
 )
 
 
@@ -77,21 +82,27 @@ class DeviceRecord:
     selftest_summary: str = ""
     code_expires_at: float | None = None
     """Expiry of the slot's outstanding one-time code, if one is waiting to be used."""
+    window: str | None = None
+    """The window a window terminal, window display or evaluator stands at (it acts for that window only)."""
+
+    @property
+    def live(self) -> bool:
+        """Holds credentials that the broker accepts (enrolled and not retired)."""
+        return self.status in (DeviceStatus.PROVISIONED, DeviceStatus.ONLINE, DeviceStatus.OFFLINE)
 
     @property
     def ready(self) -> bool:
         """Online and its last self-test passed: what the console shows as 就绪."""
         return self.status is DeviceStatus.ONLINE and self.selftest_ok is True
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "device_id": self.device_id, "role": self.role.value, "zone": self.zone, "name": self.name,
-            "state": self.status.value, "ready": self.ready, "created_at": self.created_at,
-            "provisioned_at": self.provisioned_at, "retired_at": self.retired_at, "last_seen_at": self.last_seen_at,
-            "cert_serial": self.cert_serial, "cert_not_after": self.cert_not_after,
-            "selftest_ok": self.selftest_ok, "selftest_at": self.selftest_at,
-            "selftest_summary": self.selftest_summary, "code_expires_at": self.code_expires_at,
-        }
+    def info(self) -> DeviceInfo:
+        return DeviceInfo(
+            device_id=self.device_id, role=self.role, zone=self.zone, name=self.name, state=self.status.value,
+            ready=self.ready, created_at=self.created_at, provisioned_at=self.provisioned_at,
+            retired_at=self.retired_at, last_seen_at=self.last_seen_at, cert_serial=self.cert_serial,
+            cert_not_after=self.cert_not_after, selftest_ok=self.selftest_ok, selftest_at=self.selftest_at,
+            selftest_summary=self.selftest_summary, code_expires_at=self.code_expires_at, window=self.window,
+        )
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ def _record(row: sqlite3.Row, code_expires_at: float | None) -> DeviceRecord:
         cert_not_after=row["cert_not_after"],
         selftest_ok=None if row["selftest_ok"] is None else bool(row["selftest_ok"]),
         selftest_at=row["selftest_at"], selftest_summary=row["selftest_summary"], code_expires_at=code_expires_at,
+        window=row["window"],
     )
 
 
@@ -122,24 +134,30 @@ _ROLE_PREFIX = {
 }
 
 
+
+def hash_secret(secret: str) -> str:
+    """What the registry stores instead of a code's secret."""
+    return hashlib.sha256(b"onevisit-enroll-v1:" + secret.encode()).hexdigest()
+
+
 class DeviceRegistry:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        db = connect_durable(self.path, SCHEMA)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+            columns = {r[1] for r in db.execute("PRAGMA table_info(enrollment_devices)")}
+            if "window" not in columns:  # a registry made before devices were bound to windows
+                db.execute("ALTER TABLE enrollment_devices ADD COLUMN window TEXT")
         finally:
             db.close()
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One connection, one transaction (BEGIN IMMEDIATE: writers queue instead of failing later)."""
-        db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        db = connect_durable(self.path)
         db.row_factory = sqlite3.Row
         try:
-            db.execute("PRAGMA synchronous=FULL")
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -183,9 +201,13 @@ class DeviceRegistry:
 
     # -- slots -------------------------------------------------------------------------------------
 
-    def create_slot(self, role: Role, zone: str, name: str, now: float) -> DeviceRecord:
+    def create_slot(self, role: Role, zone: str, name: str, now: float, window: str | None = None) -> DeviceRecord:
         """A new pending slot with the next free id ``{role}-{zone}-{nn}`` (e.g. ``kiosk-A-01``)."""
         check_id(zone, "zone")
+        if (role in WINDOW_ROLES) != (window is not None):
+            raise ValueError(f"a {role} {'needs' if role in WINDOW_ROLES else 'takes no'} window")
+        if window is not None:
+            check_id(window, "window")
         name = name.strip()
         if not name or len(name) > 100:
             raise ValueError("name must be 1-100 characters")
@@ -197,9 +219,9 @@ class DeviceRegistry:
                 n += 1
             device_id = check_id(f"{prefix}{n:02d}", "device")
             db.execute(
-                "INSERT INTO enrollment_devices (device_id, role, zone, name, status, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (device_id, role.value, zone, name, DeviceStatus.PENDING.value, now),
+                "INSERT INTO enrollment_devices (device_id, role, zone, name, status, created_at, window) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (device_id, role.value, zone, name, DeviceStatus.PENDING.value, now, window),
             )
             return self._get(db, device_id, now)
 

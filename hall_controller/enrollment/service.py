@@ -22,18 +22,22 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
-from edge_agent.identity import EnrollmentCode, IdentityError, hash_secret, new_secret, write_private
+from hall_controller.actors import Actor, ActorKind
 from hall_controller.enrollment import dynsec
 from hall_controller.enrollment.attempts import AttemptLimiter
 from hall_controller.enrollment.ca import HallCA, RevokedCert
-from hall_controller.enrollment.errors import BadRequest, BrokerAdminError, CodeInvalid, EnrollmentError
+from hall_controller.enrollment.errors import BadRequest, BrokerAdminError, CodeInvalid, EnrollmentError, SlotNotFound
 from hall_controller.enrollment.lifecycle import DeviceStatus
-from hall_controller.enrollment.registry import DeviceRecord, DeviceRegistry, RevokedSerial
+from hall_controller.enrollment.registry import DeviceRecord, DeviceRegistry, RevokedSerial, hash_secret
+from hall_protocol import enrolment as wire
 from hall_protocol.codec import decode
 from hall_protocol.devices import DeviceState, Role, SelfTestReport
+from hall_protocol.enrolment import CodeFormatError, EnrollmentCode, enroll_link, new_secret
 from hall_protocol.errors import ProtocolError
 from hall_protocol.health import HealthState
 from hall_protocol.topics import check_id
+from hall_runtime.files import write_private
+from hall_runtime.log_limit import LogLimiter
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,8 @@ class EnrollmentSettings:
     """Extra names/addresses for the server certificate (127.0.0.1 and localhost are always in)."""
     code_ttl_s: float = DEFAULT_CODE_TTL_S
     device_validity_days: int = 365
+    checkin_key: bytes = b""
+    """The hall's check-in key (``hall_controller.checkin_key``), handed to every kiosk at enrolment."""
 
     @property
     def ca_dir(self) -> Path:
@@ -88,7 +94,7 @@ def init_state(settings: EnrollmentSettings, dynsec_file: Path | None = None) ->
     controller_pw = ensure_secret(settings.state_dir / CONTROLLER_SECRET)
     ensure_secret(settings.state_dir / MANAGER_TOKEN)
     if dynsec_file is not None and not dynsec_file.exists():
-        body = json.dumps(dynsec.initial_config(admin_pw, controller_pw), indent=2).encode()
+        body = json.dumps(dynsec.initial_config(admin_pw, controller_pw, hall=ca.hall), indent=2).encode()
         write_private(dynsec_file, body)  # the broker rewrites it on every change; it must not be world-readable
         log.info("wrote the broker's initial dynamic-security file %s", dynsec_file)
     return ca
@@ -117,8 +123,9 @@ class IssuedCode:
     link: str
     """What the QR holds: the controller URL with the code, for a kiosk camera or a technician's phone."""
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"device": self.device.as_dict(), "code": self.code, "expires_at": self.expires_at, "link": self.link}
+    def reply(self, qr_png: str = "") -> wire.IssuedCode:
+        return wire.IssuedCode(device=self.device.info(), code=self.code, expires_at=self.expires_at,
+                               link=self.link, qr_png=qr_png)
 
 
 @dataclass(frozen=True)
@@ -131,17 +138,15 @@ class EnrollmentResult:
     username: str
     password: str
     agent_config: dict[str, Any]
+    checkin_key: str = ""  # hex, for a kiosk only
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "device_id": self.device_id, "cert_pem": self.cert_pem, "ca_pem": self.ca_pem,
-            "broker": {"host": self.broker_host, "port": self.broker_port},
-            "username": self.username, "password": self.password, "agent_config": self.agent_config,
-        }
-
-
-def enroll_link(controller_url: str, code: str) -> str:
-    return f"{controller_url.rstrip('/')}/enroll?code={code}"
+    def reply(self) -> wire.EnrollReply:
+        return wire.EnrollReply(
+            device_id=self.device_id, cert_pem=self.cert_pem, ca_pem=self.ca_pem,
+            broker=wire.BrokerAddress(host=self.broker_host, port=self.broker_port),
+            username=self.username, password=self.password, agent_config=self.agent_config,
+            checkin_key=self.checkin_key,
+        )
 
 
 def selftest_summary(report: SelfTestReport) -> str:
@@ -166,6 +171,8 @@ class EnrollmentService:
     """Makes the broker re-read ``crl.pem`` (SIGHUP). Without it the CRL takes effect at the next reload."""
     limiter: AttemptLimiter = field(default_factory=AttemptLimiter)
     clock: Callable[[], float] = time.time
+    device_log: LogLimiter = field(default_factory=LogLimiter)
+    """What a device publishes on its own topics must not be able to fill the journal."""
 
     @classmethod
     def open(cls, settings: EnrollmentSettings, *, reload_broker: Callable[[], None] | None = None,
@@ -196,11 +203,11 @@ class EnrollmentService:
         return IssuedCode(self.registry.get(device_id, now), str(code), expires_at,
                           enroll_link(self.settings.controller_url, str(code)))
 
-    def create_slot(self, role: Role | str, zone: str, name: str) -> IssuedCode:
+    def create_slot(self, role: Role | str, zone: str, name: str, window: str | None = None) -> IssuedCode:
         """A new device slot and its first one-time code."""
         try:
             role = Role(role)
-            rec = self.registry.create_slot(role, zone, name, self.clock())
+            rec = self.registry.create_slot(role, zone, name, self.clock(), window)
         except ValueError as err:
             raise BadRequest(f"bad device slot: {err}", f"设备信息有误：{err}") from err
         log.info("device slot %s created (role %s, zone %s)", rec.device_id, role.value, zone)
@@ -214,13 +221,21 @@ class EnrollmentService:
     def devices(self) -> list[DeviceRecord]:
         return self.registry.devices(self.clock())
 
+    def actor(self, device_id: str) -> Actor | None:
+        """Who an enrolled device is, for the controller's checks (None: unknown, pending or retired)."""
+        try:
+            rec = self.registry.get(device_id)
+        except SlotNotFound:
+            return None
+        return Actor(ActorKind.DEVICE, rec.device_id, rec.role, rec.zone, rec.window) if rec.live else None
+
     # -- device actions ----------------------------------------------------------------------------
 
     def _code(self, text: str, source: str, now: float) -> EnrollmentCode:
         self.limiter.check(source, now)
         try:
             return EnrollmentCode.parse(text)
-        except IdentityError as err:
+        except CodeFormatError as err:
             self.limiter.failed(source, now)
             raise BadRequest(err.message_en, err.message_zh) from err
 
@@ -280,6 +295,7 @@ class EnrollmentService:
             username=rec.device_id,
             password=password,
             agent_config=agent_config,
+            checkin_key=self.settings.checkin_key.hex() if rec.role is Role.KIOSK else "",
         )
 
     async def retire(self, device_id: str) -> DeviceRecord:
@@ -339,9 +355,11 @@ class EnrollmentService:
                 return self.registry.record_selftest(device_id, report.ok, selftest_summary(report), now)
         except ProtocolError as err:
             if leaf == "state" or err.field != "type":  # events carry other message types too
-                log.warning("device %s: bad %s message: %s", device_id, leaf, err)
+                self.device_log.log(log, logging.WARNING, f"bad:{device_id}", "device %s: bad %s message: %s",
+                                device_id, leaf, err)
         except (EnrollmentError, ValueError) as err:
-            log.info("device %s: %s message not recorded: %s", device_id, leaf, err)
+            self.device_log.log(log, logging.INFO, f"ignored:{device_id}", "device %s: %s message not recorded: %s",
+                            device_id, leaf, err)
         return None
 
     async def on_device_message(self, device_id: str, leaf: str, payload: bytes) -> DeviceRecord | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hall_controller.config import load_hall_config
+from hall_protocol.hall_config import load_hall_config
 from kiosk.catalog.catalog import Catalog, Entry, EntryKind, ThemeView, load_catalog, validate_catalog
 from kiosk.catalog.model import CatalogConfig, Department, KioskScreen, Package, ServiceInfo, Theme, ThemeKind
 from kiosk.catalog.search import SearchHit, SearchIndex

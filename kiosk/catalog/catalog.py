@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from hall_controller.config import HallConfig
 from hall_protocol.config_files import ConfigError, ConfigProblem, load_toml
+from hall_protocol.hall_config import HallConfig
 from kiosk.catalog.model import CatalogConfig, Department, KioskScreen, Package, ServiceInfo, Theme, ThemeKind
 from kiosk.catalog.search import SearchHit, SearchIndex
 from kiosk.i18n import Bilingual

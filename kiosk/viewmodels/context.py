@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hall_controller.config import HallConfig
 from hall_protocol.hall import HallState
+from hall_protocol.hall_config import HallConfig
 from kiosk.documents.service import DocumentService
 from kiosk.i18n import DEFAULT_LANG, Bilingual, Lang
 from kiosk.viewmodels.fault import FaultViewModel, nearest_staffed_window

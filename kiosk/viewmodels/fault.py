@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hall_controller.config import HallConfig
 from hall_protocol.hall import HallState
+from hall_protocol.hall_config import HallConfig
 from hall_protocol.health import HealthState, PeripheralHealth
 from kiosk.i18n import Bilingual, Text
 from kiosk.viewmodels.observable import Observable
@@ -121,10 +121,22 @@ class FaultViewModel(Observable):
     def __init__(self) -> None:
         super().__init__()
         self.notice: FaultNotice | None = None
+        self.seen: set[FaultKind] = set()  # kinds already shown in this session
 
     def show(self, notice: FaultNotice) -> None:
         self.notice = notice
+        self.seen.add(notice.kind)
         self._notify("notice")
+
+    def show_once(self, notice: FaultNotice) -> None:
+        """A device's health says what the citizen was already told (a print that failed for want of paper):
+        the notice they have read or dismissed, with its ticket number, is not replaced or shown again."""
+        if notice.kind not in self.seen:
+            self.show(notice)
+
+    def forget(self) -> None:
+        """At the end of a session: the next citizen is told again."""
+        self.seen.clear()
 
     def clear(self) -> None:
         if self.notice is not None:

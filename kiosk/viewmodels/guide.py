@@ -54,7 +54,11 @@ class GuideViewModel(Observable):
 
     @property
     def progress(self) -> Text | None:
-        return Text("guide.progress", n=self.session.depth + 1) if self.session and not self.done else None
+        """第 n 题 / 共 N 题: N counts the longest way on from here (answers can shorten it)."""
+        s = self.session
+        if s is None or s.current is None:
+            return None
+        return Text("guide.progress", n=s.depth + 1, total=s.depth + _longest(s.guide, s.current.id))
 
     @property
     def can_go_back(self) -> bool:
@@ -158,3 +162,9 @@ class GuideViewModel(Observable):
         self.options.set_items([OptionView(o.id, Bilingual(o.label_zh, o.label_en)) for o in q.options] if q else [])
         self.message = None
         self._notify("question", "options", "checklist", "message")
+
+
+def _longest(guide: Guide, question_id: str) -> int:
+    """Questions on the longest path from this one to the end (guides are checked to have no cycles)."""
+    q = guide.question(question_id)
+    return 1 + max((_longest(guide, o.next) for o in q.options if o.next is not None), default=0)

@@ -1,65 +1,28 @@
-"""What the kiosk's view-models need from the hall, and the adapter onto the edge agent's local socket."""
+"""What the kiosk's view-models need from the hall; ``kiosk.agent_client.AgentClient`` is the real one.
+
+The view-models depend on this Protocol only, so they are tested with a plain-Python fake and no socket.
+"""
 
 from __future__ import annotations
 
-import logging
 from typing import Protocol
 
-from hall_protocol.errors import ErrorCode
-from hall_protocol.tickets import (
-    Ack,
-    CheckIn,
-    ErrorReply,
-    IssueTicket,
-    RpcReply,
-    RpcRequest,
-    SubmitRating,
-    TicketReply,
-)
-
-log = logging.getLogger(__name__)
+from hall_protocol.tickets import Ack, CheckIn, ErrorReply, IssueTicket, SubmitRating, TicketReply
 
 
 class HallClient(Protocol):
     """Each call answers with the hall's reply or an ErrorReply; it never raises for hall-side failures.
 
-    The agent answers for an unreachable hall: UNAVAILABLE / TIMEOUT, or a provisional TicketReply.
+    The agent answers for an unreachable hall: UNAVAILABLE / TIMEOUT, or a provisional TicketReply, or an
+    Ack that is ``queued`` (sent when the hall is reachable again).
     """
 
     async def issue_ticket(self, request: IssueTicket) -> TicketReply | ErrorReply: ...
 
     async def check_in(self, request: CheckIn) -> TicketReply | ErrorReply: ...
 
+    async def check_in_by_id(self, request_id: str, id_number: str) -> TicketReply | ErrorReply:
+        """The agent sends the hall only the keyed hash of ``id_number`` (``edge_agent.checkin``)."""
+        ...
+
     async def submit_rating(self, request: SubmitRating) -> Ack | ErrorReply: ...
-
-
-class RpcRequester(Protocol):
-    """The shape of ``kiosk.agent_link.AgentLink.request``."""
-
-    async def request(self, body: RpcRequest, timeout: float = 5.0) -> RpcReply: ...
-
-
-def _unexpected(request_id: str, reply: RpcReply) -> ErrorReply:
-    log.warning("hall answered request %s with an unexpected %s", request_id, type(reply).__name__)
-    return ErrorReply(request_id=request_id, code=ErrorCode.INTERNAL,
-                      message=f"unexpected reply type {type(reply).__name__}")
-
-
-class AgentHallClient:
-    """HallClient over the edge agent (``AgentLink``): narrows the agent's replies to what each call expects."""
-
-    def __init__(self, link: RpcRequester, *, timeout_s: float = 5.0) -> None:
-        self._link = link
-        self._timeout_s = timeout_s
-
-    async def issue_ticket(self, request: IssueTicket) -> TicketReply | ErrorReply:
-        reply = await self._link.request(request, self._timeout_s)
-        return reply if isinstance(reply, TicketReply | ErrorReply) else _unexpected(request.request_id, reply)
-
-    async def check_in(self, request: CheckIn) -> TicketReply | ErrorReply:
-        reply = await self._link.request(request, self._timeout_s)
-        return reply if isinstance(reply, TicketReply | ErrorReply) else _unexpected(request.request_id, reply)
-
-    async def submit_rating(self, request: SubmitRating) -> Ack | ErrorReply:
-        reply = await self._link.request(request, self._timeout_s)
-        return reply if isinstance(reply, Ack | ErrorReply) else _unexpected(request.request_id, reply)

@@ -53,6 +53,15 @@ class Keypad:
         return " ".join(part for part in (v[:6], v[6:14], v[14:]) if part)
 
     @property
+    def masked(self) -> str:
+        """What the screen shows: the first and last four characters typed, stars between
+        (1101**********1234); the whole number stays here only."""
+        v = self.value
+        if len(v) <= 8:
+            return v
+        return v[:4] + "*" * (len(v) - 8) + v[-4:]
+
+    @property
     def count(self) -> int:
         return len(self._chars)
 
@@ -131,6 +140,9 @@ class IdentifyViewModel(Observable):
 
     @property
     def keypad_count(self) -> Text:
+        """Under the number on the keypad: what to type until a key is pressed, then how many are in."""
+        if self.keypad.count == 0:
+            return Text("identify.prompt.manual")
         return Text("identify.keypad.count", count=self.keypad.count)
 
     @property
@@ -146,7 +158,17 @@ class IdentifyViewModel(Observable):
         (self.disabled.discard if available else self.disabled.add)(method)
         self._notify("methods")
 
+    def back(self) -> bool:
+        """返回 from a chosen way of identifying leads to the choice of ways; False when none was chosen."""
+        if self.method is None:
+            return False
+        self._set_method(None)
+        return True
+
     def choose(self, method: IdentifyMethod) -> None:
+        self._set_method(method)
+
+    def _set_method(self, method: IdentifyMethod | None) -> None:
         self.method = method
         self.error = None
         self.keypad.clear()

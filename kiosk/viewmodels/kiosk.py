@@ -203,8 +203,12 @@ class KioskViewModel(Observable):
             self.attract.tick(now)
         status = self.idle.status(now)
         if status != self.idle_status:
+            # the screen is redrawn for a new phase or a countdown second, not for every second of a session:
+            # a redraw replaces the buttons, and a finger on one as it is replaced loses its tap
+            shown = status.phase is not self.idle_status.phase or status.phase is IdlePhase.WARNING
             self.idle_status = status
-            self._notify("idle")
+            if shown:
+                self._notify("idle")
         if status.phase is IdlePhase.EXPIRED:
             self.reset("idle", now)
             return self.idle_status
@@ -226,6 +230,15 @@ class KioskViewModel(Observable):
         if current is None or state.seq >= current.seq:  # a stale retained copy must not win
             self.ctx.hall_state = state
 
+    def hall_today(self) -> tuple[Text, ...]:
+        """What the start screen says about the hall today: its opening hours (why not each zone's queue:
+        docs/decisions.md, "Kiosk look")."""
+        hall = self.ctx.hall
+        if not hall.services:
+            return ()
+        return (Text("attract.hours", opens=min(s.opens for s in hall.services),
+                     closes=max(s.closes for s in hall.services)),)
+
     def on_peripheral_health(self, device: str, health: PeripheralHealth) -> None:
         if device == "reader":
             self.identify.set_available(IdentifyMethod.ID_CARD, health.state.value in ("ok", "degraded"))
@@ -234,7 +247,7 @@ class KioskViewModel(Observable):
             self.identify.set_available(IdentifyMethod.EID_QR, health.state.value in ("ok", "degraded"))
         notice = notice_for_health(device, health, self.ctx.nearest_window(None))
         if notice is not None and self.screen is not Screen.ATTRACT:
-            self.faults.show(notice)
+            self.faults.show_once(notice)
 
     def _on_fault(self, _name: str) -> None:
         self._notify("fault")
@@ -247,6 +260,7 @@ class KioskViewModel(Observable):
         for vm in (self.identify, self.finder, self.guide, self.ticket, self.selfprint, self.progress, self.rating):
             vm.reset()
         self.faults.clear()
+        self.faults.forget()
         self.ctx.lang = DEFAULT_LANG
         self.set_elder(False)
         self.idle.stop()

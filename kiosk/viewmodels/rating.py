@@ -10,7 +10,7 @@ from typing import Final
 from urllib.parse import unquote, urlsplit
 
 from hall_protocol.tickets import ErrorReply, SubmitRating
-from kiosk.i18n import Text
+from kiosk.i18n import Asked, Text, refusal
 from kiosk.viewmodels.context import KioskContext
 from kiosk.viewmodels.observable import Observable
 
@@ -132,13 +132,14 @@ class RatingViewModel(Observable):
             self.message = Text("rating.choose_level")
             self._notify("message")
             return False
+        level = self.level  # the pad may move on to the next ticket while this one is being sent
         self.phase = RatingPhase.SUBMITTING
         self._notify("phase")
         ordered = [c for c in (*GOOD_REASONS, *BAD_REASONS) if c in self.selected]
         reply = await self.ctx.client.submit_rating(SubmitRating(
             request_id=self._request_id,  # kept across retries: the hall records one rating
             ticket_id=self.ticket_id,
-            level=self.level,
+            level=level,
             window_id=self.window_id,
             reasons=tuple(ordered),
             comment=self.comment,
@@ -147,11 +148,13 @@ class RatingViewModel(Observable):
         if isinstance(reply, ErrorReply):
             log.info("rating for ticket %s refused: %s", self.ticket_id, reply.code.value)
             self.phase = RatingPhase.FAILED
-            self.message = Text("rating.error")
+            self.message = refusal(Asked.RATING, reply.code)
             self._notify("phase", "message")
             return False
         self.phase = RatingPhase.DONE
-        self.message = Text("rating.follow_up") if self.level <= 2 else Text("rating.thanks")
+        outcome = Text("rating.follow_up") if level <= 2 else Text("rating.thanks")
+        # the agent keeps a rating it could not send yet, and says so: so does the screen
+        self.message = Text("rating.queued", outcome=outcome) if reply.queued else outcome
         self._notify("phase", "message")
         return True
 

@@ -6,7 +6,6 @@ says what was cleared without saying whose it was.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -44,10 +43,6 @@ class Identity:
     def greeting_name(self) -> str:
         """What the greeting shows: 张* when the name is known, else the masked ID number."""
         return self.masked_name or self.masked_id
-
-    def lookup_hash(self, salt: str) -> str:
-        """A per-hall pseudonym of the ID number, for appointment look-up without sending the number."""
-        return hashlib.sha256(f"{salt}:{self.id_number.upper()}".encode()).hexdigest()
 
     def __repr__(self) -> str:
         return f"Identity(name={self.masked_name!r}, id_number={self.masked_id!r}, source={self.source.value!r})"

@@ -7,6 +7,7 @@ from types import MappingProxyType
 from typing import Final
 
 MIN_CONTRAST: Final = 4.5  # WCAG 2.x AA for body text
+MIN_NON_TEXT_CONTRAST: Final = 3.0  # WCAG 2.1 1.4.11: the boundary of a control against what is around it
 ELDER_MIN_TEXT_SCALE: Final = 1.5
 ELDER_MIN_TARGET_DP: Final = 60
 
@@ -75,6 +76,7 @@ _NORMAL_COLOURS = {
     "disabled_bg": "#E3E6EA",
     "disabled_text": "#545B66",
     "focus": "#0B5CAD",
+    "tile_border": "#768190",  # the edge of a surface tile: 3.9:1 on the background (WCAG 1.4.11 asks 3:1)
 }
 _ELDER_COLOURS = {
     **_NORMAL_COLOURS,

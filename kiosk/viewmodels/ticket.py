@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
 from drivers.errors import DriverError
+from hall_protocol.appointments import APPOINTMENT_PREFIX, parse_appointment_code
 from hall_protocol.errors import ErrorCode
+from hall_protocol.identity import mask_phone
 from hall_protocol.tickets import CheckIn, ErrorReply, IssueTicket, Priority, TicketReply
 from kiosk.catalog import Entry, KioskScreen
-from kiosk.i18n import Bilingual, Text
+from kiosk.i18n import Asked, Bilingual, Text, refusal
 from kiosk.viewmodels.context import KioskContext
 from kiosk.viewmodels.fault import FaultKind, FaultNotice, paper_out_with_ticket
 from kiosk.viewmodels.observable import Observable
@@ -22,11 +25,18 @@ from kiosk.viewmodels.ticket_view import TicketDisplay, display_for
 
 log = logging.getLogger(__name__)
 
-APPOINTMENT_QR_PREFIX: Final = "OVAPPT:"
-"""Appointment QR payloads: ``OVAPPT:<code>``, or an https URL carrying ``?appt=<code>``."""
-ID_LOOKUP_PREFIX: Final = "idh:"
-"""Check-in by ID sends ``idh:<sha256(hall:ID)>``: the hall matches its appointments without the number."""
-_CODE = re.compile(r"^[A-Za-z0-9-]{4,64}$")
+_CODE = re.compile(r"^[A-Za-z0-9_-]{4,64}$")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class _IdCheckIn:
+    """A check-in by ID number, kept only to retry it (the session's identity holds the same number)."""
+
+    request_id: str
+    id_number: str
+MOBILE: Final = re.compile(r"^1[3-9][0-9]{9}$")
+NOTIFY_PHONE: Final = "notify_phone"
+"""Session input holding the number the citizen agreed to be messaged on (wiped with the session)."""
 
 
 class TicketPhase(StrEnum):
@@ -37,33 +47,22 @@ class TicketPhase(StrEnum):
     SELF_SERVICE = "self-service"  # nothing to queue for: go to the kiosk screen that does it
 
 
-_ERROR_KEYS: Final = {
-    ErrorCode.CAP_REACHED: "ticket.error.cap_reached",
-    ErrorCode.CLOSED: "ticket.error.closed",
-    ErrorCode.UNAVAILABLE: "ticket.error.unavailable",
-    ErrorCode.TIMEOUT: "ticket.error.unavailable",
-    ErrorCode.NOT_FOUND: "ticket.error.not_found",
-    ErrorCode.EXPIRED: "ticket.error.expired",
-    ErrorCode.FORBIDDEN: "ticket.error.forbidden",
-}
 RETRYABLE: Final = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.TIMEOUT, ErrorCode.INTERNAL})
 
 
 def parse_appointment_qr(payload: str) -> str | None:
-    """The appointment code in a scanned QR, or None when the QR is something else."""
+    """The appointment id in a scanned QR (``OVAPPT:{hall}:{id}:{check}`` with valid check digits, or an
+    https URL carrying ``?appt=<id>``), or None when the QR is something else."""
     p = payload.strip()
-    if p.upper().startswith(APPOINTMENT_QR_PREFIX):
-        code = p[len(APPOINTMENT_QR_PREFIX):]
-        return code if _CODE.match(code) else None
+    if p.startswith(APPOINTMENT_PREFIX):
+        try:
+            return parse_appointment_code(p).appointment_id
+        except ValueError:
+            return None
     if p.startswith(("https://", "http://")):
         values = parse_qs(urlsplit(p).query).get("appt", [])
         return values[0] if values and _CODE.match(values[0]) else None
     return None
-
-
-def error_text(reply: ErrorReply, service: Bilingual) -> Text:
-    key = _ERROR_KEYS.get(reply.code, "ticket.error.other")
-    return Text(key, service=service)
 
 
 class TicketViewModel(Observable):
@@ -82,7 +81,8 @@ class TicketViewModel(Observable):
         self.message: Text | None = None
         self.kiosk_screen: KioskScreen | None = None
         self.printed = False
-        self._last: IssueTicket | CheckIn | None = None
+        self._printing = False
+        self._last: IssueTicket | CheckIn | _IdCheckIn | None = None
 
     # what the screen shows -------------------------------------------------------------------------
 
@@ -90,9 +90,16 @@ class TicketViewModel(Observable):
     def status(self) -> Text | None:
         if self.phase is TicketPhase.REQUESTING:
             return Text("ticket.requesting")
+        if self.phase is TicketPhase.ISSUED and self.printing:
+            return Text("ticket.printing")
         if self.phase is TicketPhase.ISSUED and self.printed:
             return Text("ticket.printed")
         return self.message
+
+    @property
+    def printing(self) -> bool:
+        """The printer is printing the ticket now: the screen says so and back/home wait for it."""
+        return self._printing
 
     @property
     def offline_notice(self) -> Text | None:
@@ -118,7 +125,6 @@ class TicketViewModel(Observable):
         entry: Entry,
         *,
         priority: Priority = Priority.NORMAL,
-        notify_phone: str | None = None,
     ) -> TicketPhase:
         self._clear()
         self.entry = entry
@@ -128,16 +134,35 @@ class TicketViewModel(Observable):
             self.message = Text("ticket.kiosk_route", service=entry.name)
             self._notify("phase", "message")
             return self.phase
+        identity = self.ctx.session.identity
         request = IssueTicket(
             request_id=uuid.uuid4().hex,
             service=entry.steps[0],
             steps=entry.steps if len(entry.steps) > 1 else (),
             source_device=self.ctx.device_id,
             priority=priority,
-            notify_phone=notify_phone,
+            notify_phone=self.ctx.session.inputs.get(NOTIFY_PHONE) or None,  # only with consent
+            masked_name=identity.masked_name if identity is not None else "",
             lang=self.ctx.lang,
         )
         return await self._send(request)
+
+    def consent_to_messages(self, phone: str, consent: bool) -> bool:
+        """The citizen typed a mobile number and agreed to silent-call messages for this visit. Kept in the
+        session (wiped at its end) and sent with the next ticket; without consent, or for something that is
+        not a mobile number, nothing is kept."""
+        number = re.sub(r"[\s-]", "", phone)
+        if not consent or not MOBILE.fullmatch(number):
+            self.ctx.session.set_input(NOTIFY_PHONE, "")
+            return False
+        self.ctx.session.set_input(NOTIFY_PHONE, number)
+        return True
+
+    @property
+    def notify_masked(self) -> str:
+        """The number messages will go to, masked (138****5678); "" when none was given."""
+        number = self.ctx.session.inputs.get(NOTIFY_PHONE, "")
+        return mask_phone(number) if number else ""
 
     async def check_in_qr(self, payload: str) -> TicketPhase:
         self._clear()
@@ -152,9 +177,7 @@ class TicketViewModel(Observable):
         identity = self.ctx.session.identity
         if identity is None:
             return self._fail_local(Text("ticket.checkin.needs_identity"))
-        code = ID_LOOKUP_PREFIX + identity.lookup_hash(self.ctx.hall.hall.id)
-        return await self._send(CheckIn(request_id=uuid.uuid4().hex, appointment_code=code,
-                                        source_device=self.ctx.device_id))
+        return await self._send(_IdCheckIn(request_id=uuid.uuid4().hex, id_number=identity.id_number))
 
     async def retry(self) -> TicketPhase:
         """Send the same request again: the same request_id, so the hall never issues two tickets."""
@@ -171,6 +194,8 @@ class TicketViewModel(Observable):
         if printer is None:
             self.ctx.faults.show(self._not_printed(self.ticket, window, paper_out=False))
             return False
+        self._printing = True
+        self._notify("printing")
         try:
             await printer.print_receipt(self.ticket.receipt(self.ctx.lang, self.ctx.hall_name))
         except DriverError as err:
@@ -178,6 +203,9 @@ class TicketViewModel(Observable):
             problem = await classify_print_failure(printer, err)
             self.ctx.faults.show(self._not_printed(self.ticket, window, paper_out=problem is PrintProblem.PAPER_OUT))
             return False
+        finally:
+            self._printing = False
+            self._notify("printing")
         self.printed = True
         self._notify("printed")
         return True
@@ -202,7 +230,7 @@ class TicketViewModel(Observable):
         self._notify("phase", "error")
         return self.phase
 
-    async def _send(self, request: IssueTicket | CheckIn) -> TicketPhase:
+    async def _send(self, request: IssueTicket | CheckIn | _IdCheckIn) -> TicketPhase:
         self._last = request
         self.phase = TicketPhase.REQUESTING
         self.error = None
@@ -210,6 +238,8 @@ class TicketViewModel(Observable):
         self._notify("phase", "error")
         if isinstance(request, IssueTicket):
             reply = await self.ctx.client.issue_ticket(request)
+        elif isinstance(request, _IdCheckIn):
+            reply = await self.ctx.client.check_in_by_id(request.request_id, request.id_number)
         else:
             reply = await self.ctx.client.check_in(request)
         if isinstance(reply, ErrorReply):
@@ -217,10 +247,10 @@ class TicketViewModel(Observable):
             log.info("ticket request %s refused: %s %s", request.request_id, reply.code.value, reply.message)
             self.phase = TicketPhase.FAILED
             self.error_code = reply.code
-            self.error = error_text(reply, service)
+            self.error = refusal(Asked.TICKET, reply.code, service=service)
             self._notify("phase", "error")
             return self.phase
-        self._accept(reply, checked_in=isinstance(request, CheckIn))
+        self._accept(reply, checked_in=not isinstance(request, IssueTicket))
         await self.print_ticket()
         return self.phase
 

@@ -58,7 +58,7 @@ def wait_text(view: TicketView) -> Text | None:
     low, high = view.est_wait_low_s, view.est_wait_high_s
     if high <= 0:
         if view.est_wait_s <= 0:
-            return None
+            return Text("ticket.wait.none")  # not "0 分钟"
         minutes = max(1, round(view.est_wait_s / 60))
         return Text("ticket.wait.about", minutes=minutes)
     lo_min, hi_min = math.floor(low / 60), math.ceil(high / 60)

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from hall_controller.broker import PrivateBroker
-from hall_controller.config import load_hall_config
-from hall_controller.demo import DeviceSpec, Processes, agent_config_text, wait_for_controller
 from hall_protocol.devices import Role
 from hall_protocol.hall import CallEvent
+from hall_protocol.hall_config import load_hall_config
 from hall_protocol.local import Subscribe
 from hall_protocol.tickets import IssueTicket, TicketReply, WindowCommand, WindowOp, WindowReply
-from kiosk.agent_link import AgentLink
+from kiosk.agent_client import AgentClient
+from onevisit.broker import PrivateBroker
+from onevisit.demo import DeviceSpec, Processes, agent_config_text, wait_for_controller
 
 ROOT = Path(__file__).resolve().parents[2]
 HALL = ROOT / "configs/demo/hall.toml"
@@ -32,7 +32,8 @@ async def hall(private_mosquitto: PrivateBroker, tmp_path: Path) -> AsyncIterato
     procs = Processes(tmp_path)
     py = sys.executable
     procs.start("controller", [py, "-m", "hall_controller", "--config", str(HALL),
-                               "--broker", f"127.0.0.1:{private_mosquitto.port}", "--db", str(tmp_path / "hall.db")])
+                               "--broker", f"127.0.0.1:{private_mosquitto.port}", "--db", str(tmp_path / "hall.db"),
+                               "--web-port", "0"])
     devices = [DeviceSpec("kiosk-1", Role.KIOSK, "A"), DeviceSpec("screen-1", Role.HALL_SCREEN, "A"),
                DeviceSpec("win-W1", Role.WINDOW_TERMINAL, "A")]
     sockets = {}
@@ -59,9 +60,9 @@ def rid() -> str:
 @pytest.mark.e2e
 async def test_ticket_to_call_on_the_hall_screen(hall: dict[str, str]) -> None:
     async with (
-        AgentLink(hall["kiosk-1"]) as kiosk,
-        AgentLink(hall["win-W1"]) as window,
-        AgentLink(hall["screen-1"], subscribe=Subscribe(calls=True)) as screen,
+        AgentClient(hall["kiosk-1"]) as kiosk,
+        AgentClient(hall["win-W1"]) as window,
+        AgentClient(hall["screen-1"], subscribe=Subscribe(calls=True)) as screen,
     ):
         for link in (kiosk, window, screen):
             await link.wait_online()
@@ -99,7 +100,7 @@ async def test_ticket_to_call_on_the_hall_screen(hall: dict[str, str]) -> None:
 @pytest.mark.e2e
 def test_headless_demo_runs_and_reports(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "hall_controller.cli", "demo", "--headless", "--duration", "12", "--rate", "60",
+        [sys.executable, "-m", "onevisit.cli", "demo", "--headless", "--duration", "12", "--rate", "60",
          "--workdir", str(tmp_path)],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from hall_controller.config import HallConfig, load_hall_config
+from hall_protocol.hall_config import HallConfig, load_hall_config
 from tests.e2e.kiosk_ui.fake_agent import FakeAgent
 from tests.e2e.kiosk_ui.remote import ROOT, RemoteUi, kiosk_test_config, ui_env
 from tests.fixtures.xvfb import Display
@@ -38,3 +38,12 @@ async def start_ui(xvfb: Display, workdir: Path, agent: FakeAgent, *extra: str) 
     return await RemoteUi.start(ui_env(xvfb.env()), workdir, [
         "--config", str(kiosk_test_config(workdir)), "--agent-socket", agent.path, *extra,
     ])
+
+
+@pytest.fixture(autouse=True)
+def _numbering_from_001(request: pytest.FixtureRequest) -> None:
+    """Each test's tickets start at 001, as on a new day: a screenshot that shows a number must not depend on
+    which tests took tickets before it on this worker (pytest-xdist may run a module's tests in another order)."""
+    if "agent" in request.fixturenames:
+        request.getfixturevalue("agent").restart_numbering()
+

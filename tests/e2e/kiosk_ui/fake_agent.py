@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from hall_controller.config import HallConfig
 from hall_protocol.codec import Message
 from hall_protocol.errors import ErrorCode, ProtocolError
 from hall_protocol.hall import CallEvent, DisplayState, HallState, TicketEvent
+from hall_protocol.hall_config import HallConfig
 from hall_protocol.local import (
     Connectivity,
     Event,
@@ -67,6 +67,11 @@ class FakeAgent:
         self._provisional = 9000
         self._replies: dict[str, RpcReply] = {}
         self._server: asyncio.Server | None = None
+
+    def restart_numbering(self) -> None:
+        """The next ticket of each service is its 001, as at the start of a day: a screenshot that shows a
+        number must not depend on which tests took tickets before it on this test worker."""
+        self._numbers.clear()
 
     async def start(self) -> FakeAgent:
         self._server = await asyncio.start_unix_server(self._serve, path=self.path)

@@ -3,7 +3,7 @@
     python -m tests.e2e.kiosk_ui.harness --control /tmp/x.sock -- --config configs/demo/kiosk.toml ...
 
 Each control request is one JSON line ``{"op": ..., ...}``; the answer is ``{"ok": true, "result": ...}`` or
-``{"ok": false, "error": "..."}``. Touches go through ``kiosk.app.driving`` (Kivy's input path); devices are
+``{"ok": false, "error": "..."}``. Touches go through ``tests.e2e.kiosk_ui.driving`` (Kivy's input path); devices are
 the configured simulators, reached through the app's DeviceHub exactly as their drivers' events would be.
 """
 
@@ -28,7 +28,7 @@ log = logging.getLogger("harness")
 def _state(app: Any) -> dict[str, Any]:
     from kivy.core.window import Window
 
-    from kiosk.app import driving
+    from tests.e2e.kiosk_ui import driving
 
     out: dict[str, Any] = {
         "connected": app.connected,
@@ -39,7 +39,7 @@ def _state(app: Any) -> dict[str, Any]:
         "ids": driving.ids_on_screen(),
         "texts": driving.texts_on_screen(),
         "window": [Window.width, Window.height],
-        "agent_connects": app.agent_connection.connects if getattr(app, "agent_connection", None) else 0,
+        "agent_connects": app.agent.connects if app.agent is not None else 0,
     }
     vm = getattr(app, "vm", None)
     if vm is not None:
@@ -84,7 +84,7 @@ def _state(app: Any) -> dict[str, Any]:
 
 
 async def _handle(app: Any, req: dict[str, Any]) -> Any:
-    from kiosk.app import driving
+    from tests.e2e.kiosk_ui import driving
 
     op = req["op"]
     if op == "ping":
@@ -138,6 +138,10 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
     if op == "paper_out":
         app.hub.printer.receipt.emulator.faults.paper_out = bool(req.get("on", True))
         return True
+    if op == "check_health":  # now, not at whichever moment of a test the 15-s round comes
+        await app.hub.check_health()
+        await driving.settle(2)
+        return _state(app)
     if op == "key":
         app.on_key(int(req["key"]))
         await app.idle_tasks()
@@ -151,6 +155,10 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
             return None
         return {"wav": str(utterance.wav), "bytes": utterance.wav.stat().st_size, "text": utterance.text,
                 "played": utterance.played, "lang": utterance.lang}
+    if op == "last_speech":  # what the last press of 朗读 said (None when nothing was started)
+        task = app.speaker._current
+        utterance = await task if task is not None else None
+        return utterance.text if utterance is not None else None
     if op == "speech_files":
         return [str(p) for p in app.speaker.files()]
     if op == "home":
@@ -161,6 +169,16 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
             app.go_home()
         await driving.settle(2)
         return _state(app)
+    if op == "type_id":  # the keypad's keys, pressed through the view-model (tests of other things)
+        for ch in req["digits"]:
+            app.vm.identify.press(ch)
+        app.render()
+        await driving.settle(1)
+        return _state(app)
+    if op == "elder":  # elder mode on or off without a tap (tests that tap other things)
+        app.vm.set_elder(bool(req["on"]))
+        await driving.settle(1)
+        return _state(app)
     if op == "first_slide":  # attract slides rotate with time: pin the first one for a screenshot
         vm = app.vm
         now = app.now()
@@ -168,6 +186,10 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
         app.tick()
         await driving.settle(2)
         return vm.attract.index
+    if op == "geometry":  # every ov_id's box on the screen, for tests.e2e.kiosk_ui.layout_check
+        from tests.e2e.kiosk_ui.layout_check import collect
+
+        return collect()
     if op == "probe":
         w = driving.find(req["id"])
         x, y = w.to_window(*w.center)
@@ -190,7 +212,7 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
         from kivy.core.window import Window
         from kivy.metrics import dp
 
-        from kiosk.app.widgets import OvButton, OvLabel
+        from kiosk.apps.widgets import OvButton, OvLabel
 
         widgets = [w for r in Window.children for w in driving.walk(r)]
         buttons = [w for w in widgets if isinstance(w, OvButton) and w.get_root_window() is not None]
@@ -198,6 +220,9 @@ async def _handle(app: Any, req: dict[str, Any]) -> Any:
         return {"min_height_dp": min(b.height for b in buttons) / dp(1),
                 "max_label_sp": max(w.font_size for w in labels) / dp(1),
                 "min_label_sp": min(w.font_size for w in labels) / dp(1), "count": len(buttons)}
+    if op == "layout":
+        await driving.settle(1)
+        return driving.layout()
     if op == "volume":
         return app.speaker.volume
     if op == "objects":  # live objects per type: where memory goes
@@ -248,7 +273,7 @@ def resources(app: Any) -> dict[str, Any]:
 
 async def soak_session(app: Any) -> dict[str, float]:
     """Returns each step's transition time: release of the finger → first frame showing the result."""
-    from kiosk.app import driving
+    from tests.e2e.kiosk_ui import driving
 
     times: dict[str, float] = {}
     for step, wait_for in (("attract.browse", "finder.group.cards"), ("finder.group.cards", "finder.item.SB-CARD"),
@@ -320,10 +345,10 @@ def main() -> int:
 
     ui_args = [a for a in args.ui_args if a != "--"]
     config, base = resolve_config(build_parser().parse_args(ui_args))
-    from kiosk.app.env import prepare_kivy
+    from kiosk.apps.env import prepare_kivy
 
     prepare_kivy(config.window, max_fps=int(os.environ.get("ONEVISIT_MAX_FPS", "60")))
-    from kiosk.app.runtime import run
+    from kiosk.apps.runtime import run
 
     with contextlib.suppress(KeyboardInterrupt):
         return asyncio.run(run(config, base, started_at=started, extra=control_server(args.control),

@@ -133,7 +133,10 @@ def ui_env(display_env: dict[str, str]) -> dict[str, str]:
 
 
 def downscale(path: Path) -> Image.Image:
-    return Image.open(path).convert("RGB").resize(REFERENCE_SIZE, Image.Resampling.BOX)
+    image = Image.open(path).convert("RGB")
+    # a landscape screen (a hall TV, an evaluator pad on its side) keeps its orientation in its reference
+    size = REFERENCE_SIZE if image.height >= image.width else REFERENCE_SIZE[::-1]
+    return image.resize(size, Image.Resampling.BOX)
 
 
 def compare_with_reference(shot: Path, name: str, *, tolerance: float = 4.0, max_changed: float = 0.03) -> str:
@@ -150,11 +153,21 @@ def compare_with_reference(shot: Path, name: str, *, tolerance: float = 4.0, max
     if not ref_path.exists():
         raise UiError(f"no reference image {ref_path}; run with ONEVISIT_UPDATE_REFERENCES=1 and look at it")
     ref = Image.open(ref_path).convert("RGB")
+    if ref.size != small.size:
+        raise UiError(f"{name}: the reference is {ref.size}, the screenshot {small.size}: another orientation")
     diff = ImageChops.difference(small, ref)
     mean = sum(ImageStat.Stat(diff).mean) / 3
-    changed = sum(1 for px in diff.convert("L").tobytes() if px > 48) / (REFERENCE_SIZE[0] * REFERENCE_SIZE[1])
+    changed = sum(1 for px in diff.convert("L").tobytes() if px > 48) / (small.size[0] * small.size[1])
     if mean > tolerance or changed > max_changed:
         diff.save(shot.with_name(shot.stem + "-diff.png"))
         raise UiError(f"{name}: screenshot differs from its reference (mean {mean:.2f}, {changed:.1%} of pixels "
                       f"changed; see {shot})")
     return f"{name}: mean diff {mean:.2f}, changed {changed:.2%}"
+
+
+async def paper_out_said(ui: RemoteUi) -> None:
+    """The printer's health round says it is out of paper now, and its notice (a modal over the screen, once a
+    session) is dismissed: left to the 15-s round, it could cover the screen under any later tap."""
+    state = await ui.call("check_health")
+    assert state["fault"] == "printer-paper-out", state
+    await ui.tap("fault.ok")

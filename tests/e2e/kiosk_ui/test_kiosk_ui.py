@@ -15,23 +15,26 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from hall_controller.config import HallConfig
+from hall_protocol.appointments import appointment_code
+from hall_protocol.hall_config import HallConfig
 from hall_protocol.tickets import CheckIn, IssueTicket, SubmitRating
 from hall_protocol.urls import ticket_status_url
 from tests.e2e.kiosk_ui.conftest import start_ui
 from tests.e2e.kiosk_ui.fake_agent import FakeAgent
-from tests.e2e.kiosk_ui.remote import RemoteUi, compare_with_reference
+from tests.e2e.kiosk_ui.remote import RemoteUi, compare_with_reference, paper_out_said
 from tests.fixtures.xvfb import Display
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 ZHANG = ("张三", "210102196503120026")  # a fictional person the simulated document service knows
+SUNDAY = 1795917570.0  # 2026-11-29 09:59:30 in Asia/Shanghai, the demo hall's zone: the header's clock is frozen
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def ui(xvfb: Display, workdir: Path, agent: FakeAgent) -> AsyncIterator[RemoteUi]:
     remote = await start_ui(xvfb, workdir, agent)
     await remote.wait("the agent link", lambda s: s["connected"] and s["online"])
+    await remote.call("freeze_wall", at=SUNDAY)
     yield remote
     assert await remote.close() == 0, "the kiosk must exit cleanly on SIGTERM"
     log = remote.log.read_text()
@@ -66,11 +69,15 @@ async def test_attract_screen_in_chinese_and_english(home: RemoteUi, tmp_path: P
     assert "请刷身份证、社保卡或扫码开始" in state["texts"]
     assert "长辈版" in state["texts"]
     assert "朗读" in state["texts"]
+    state = await ui.wait("the header's date, from the app's clock in the hall's zone",
+                          lambda s: "11月29日 星期日" in s["texts"])
+    assert "top.emblem" in state["ids"]
     await shot(ui, tmp_path, "attract")
     state = await ui.tap("top.lang")
     assert state["lang"] == "en"
     assert "Tap a card or scan a code to start" in state["texts"]
     assert "中文" in state["texts"]
+    assert "Sun 29 Nov" in state["texts"]
     await shot(ui, tmp_path, "attract_en")
     state = await ui.tap("top.lang")
     assert state["lang"] == "zh"
@@ -190,7 +197,7 @@ async def test_appointment_check_in_by_qr(home: RemoteUi, agent: FakeAgent) -> N
     assert state["ticket_phase"] == "failed"
     assert "ticket.error" in state["ids"]
     assert state["scanning"], "after a wrong code the kiosk keeps waiting for the right one"
-    state = await ui.call("qr", text="OVAPPT:APPT-7788")
+    state = await ui.call("qr", text=appointment_code("demo", "APPT-7788"))
     state = await ui.wait("checked in", lambda s: s["ticket_phase"] == "issued")
     assert "签到成功" in state["texts"]
     assert isinstance(agent.requests[-1], CheckIn)
@@ -249,6 +256,9 @@ async def test_offline_gives_a_clearly_marked_provisional_ticket(home: RemoteUi,
         state = await ui.wait("offline", lambda s: not s["online"])
         assert "banner" in state["ids"]
         assert "fault.overlay" not in state["ids"]
+        assert "attract.offline" in state["ids"], "the start screen says it before the citizen touches anything"
+        assert "网络中断：可先取临时号票" in state["texts"]
+        await shot(ui, tmp_path, "attract_offline")
         await ui.tap("attract.browse")
         state = await ui.settle()
         assert state["fault"] == "hall-offline"
@@ -266,13 +276,15 @@ async def test_offline_gives_a_clearly_marked_provisional_ticket(home: RemoteUi,
     await ui.wait("online", lambda s: s["online"] and s["fault"] is None)
 
 
-async def test_printer_out_of_paper_keeps_the_ticket_on_screen(home: RemoteUi, tmp_path: Path) -> None:
+async def test_printer_out_of_paper_keeps_the_ticket_on_screen(home: RemoteUi, agent: FakeAgent,
+                                                                 tmp_path: Path) -> None:
     ui = home
     await ui.call("paper_out", on=True)
     try:
         await ui.tap("attract.browse")
-        await ui.tap("finder.group.cards")
-        await ui.tap("finder.item.SB-CARD")
+        await paper_out_said(ui)
+        for step in ("finder.group.cards", "finder.item.SB-CARD"):
+            await ui.tap(step)
         state = await ui.wait("the paper-out notice", lambda s: s["fault"] == "printer-paper-out")
         assert "fault.number" in state["ids"]
         assert "fault.qr" in state["ids"]
@@ -311,6 +323,7 @@ async def test_idle_countdown_then_reset_wipes_the_session(home: RemoteUi, tmp_p
 
 async def test_read_aloud_renders_mandarin_audio_repeatably(home: RemoteUi) -> None:
     ui = home
+    await ui.call("first_slide")  # the slides rotate with time, and 朗读 reads the one on screen
     first = await ui.call("speak")
     assert first is not None
     assert first["lang"] == "zh"
@@ -320,6 +333,7 @@ async def test_read_aloud_renders_mandarin_audio_repeatably(home: RemoteUi) -> N
                                    check=True)
     duration = soxi.stdout
     assert float(duration) > 0.5
+    await ui.call("first_slide")
     again = await ui.call("speak")
     assert again is not None
     assert again["text"] == first["text"]

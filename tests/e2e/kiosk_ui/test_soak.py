@@ -1,4 +1,5 @@
-"""A short soak: 50 citizen sessions through the kiosk UI; nothing may pile up (bench.kiosk runs 1,000)."""
+"""A short soak: 30 citizen sessions through the kiosk UI; nothing may pile up (bench.kiosk runs 1,000, and the
+hall soak of tests/e2e/faults/test_soak.py keeps a kiosk UI busy for two minutes)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.fixtures.xvfb import Display
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
-SESSIONS = 50
+SESSIONS = 30
 WARM_UP = 10
 
 
@@ -29,7 +30,7 @@ async def ui(xvfb: Display, workdir: Path, agent: FakeAgent) -> AsyncIterator[Re
     assert await remote.close() == 0
 
 
-async def test_fifty_sessions_leave_nothing_behind(ui: RemoteUi) -> None:
+async def test_thirty_sessions_leave_nothing_behind(ui: RemoteUi) -> None:
     for _ in range(WARM_UP):
         await ui.call("session")
     start = await ui.call("resources")

@@ -12,7 +12,6 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from hall_controller.broker import PrivateBroker
 from hall_controller.engine.apply import fold
 from hall_controller.engine.events import Event
 from hall_controller.engine.state import EngineState
@@ -27,6 +26,7 @@ from hall_protocol.tickets import (
     WindowOp,
 )
 from hall_protocol.topics import RpcService
+from onevisit.broker import PrivateBroker
 from tests.integration.controller.harness import HALL_TOML, demo_config, device
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ def start_controller(broker: PrivateBroker, db: Path, log: Path) -> subprocess.P
     with open(log, "ab") as f:
         return subprocess.Popen(
             [sys.executable, "-m", "hall_controller", "--config", str(HALL_TOML),
-             "--broker", f"127.0.0.1:{broker.port}", "--db", str(db)],
+             "--broker", f"127.0.0.1:{broker.port}", "--db", str(db), "--web-port", "0"],
             stdout=f, stderr=subprocess.STDOUT,
         )
 

@@ -58,8 +58,8 @@ async def test_nak_is_a_typed_error(pty_device: PtyDevice) -> None:
     display = display_on(pty_device(emu))
     with pytest.raises(DisplayRejected) as info:
         await display.show("䶮")  # outside the display's GB 2312 font
-    assert info.value.reason == p.NakReason.UNSUPPORTED_CHARACTER
-    assert info.value.message_zh
+    assert info.value.nak == p.NakReason.UNSUPPORTED_CHARACTER
+    assert info.value.reason == "display-error"
     emu.nak_reason, emu.nak_count = p.NakReason.BAD_PARAMETER, -1
     with pytest.raises(DisplayRejected):
         await display.clear()
@@ -88,7 +88,7 @@ async def test_no_answer(pty_device: PtyDevice) -> None:
     display = display_on(pty_device(emu))
     with pytest.raises(DisplayNoAnswer) as info:
         await display.show("A003")
-    assert "没有响应" in info.value.message_zh
+    assert info.value.reason == "display-not-responding"
     await display.aclose()
 
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from hall_controller.broker import PrivateBroker
+from onevisit.broker import PrivateBroker
 
 
 @pytest.fixture

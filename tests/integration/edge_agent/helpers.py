@@ -9,7 +9,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,17 +18,18 @@ import msgspec
 
 from edge_agent.app import Agent
 from edge_agent.config import AgentConfig, BrokerConfig
-from edge_agent.outbox import SeqAudit, audit_sequence
-from hall_controller.broker import PrivateBroker
 from hall_controller.engine.events import Event, TicketIssued, TicketRated
+from hall_controller.sequence_audit import DeviceSequence, SequenceAudit
 from hall_controller.service import ControllerService
 from hall_protocol import topics
 from hall_protocol.devices import Role
-from hall_protocol.mqtt import make_client, payload_bytes, user_properties
+from hall_runtime.mqtt_client import make_client, payload_bytes, user_properties
+from onevisit.broker import PrivateBroker
 from tests.integration.controller.harness import controller as in_process_controller
 
 HALL = "outage"
 SERVICES = tuple(f"S{i:02d}" for i in range(10))
+KIOSKS = ("kiosk-1", "kiosk-2", "kiosk-cmd", "kiosk-noui", "kiosk-tel")
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -42,7 +43,9 @@ def hall_toml() -> str:
     return (
         f'[hall]\nid = "{HALL}"\nname_zh = "断网测试大厅"\nname_en = "Outage hall"\n\n'
         '[[zones]]\nid = "A"\nname_zh = "A区"\nname_en = "Zone A"\n\n' + services + "\n"
-        '[[windows]]\nid = "W0"\nname_zh = "0号窗口"\nname_en = "Window 0"\nzone = "A"\ncomprehensive = true\n'
+        '[[windows]]\nid = "W0"\nname_zh = "0号窗口"\nname_en = "Window 0"\nzone = "A"\ncomprehensive = true\n\n'
+        + "".join(f'[[devices]]\nid = "{d}"\nrole = "kiosk"\nzone = "A"\n\n' for d in KIOSKS)
+        + '[[devices]]\nid = "win-W0"\nrole = "window-terminal"\nzone = "A"\nwindow = "W0"\n'
     )
 
 
@@ -93,7 +96,7 @@ async def controller(broker: PrivateBroker, workdir: Path) -> AsyncIterator[Cont
 
 @contextlib.asynccontextmanager
 async def running_agent(config: AgentConfig) -> AsyncIterator[Agent]:
-    agent = Agent(config)
+    agent = await Agent.open(config)
     task = asyncio.create_task(agent.run())
     try:
         async with asyncio.timeout(10):
@@ -201,8 +204,8 @@ class Spy:
     def request_keys(self) -> set[str]:
         return {s.key for s in self.seen}
 
-    def audit(self, first: int, last: int) -> SeqAudit:
-        return audit_sequence((s.device_seq for s in self.seen), expected_first=first, expected_last=last)
+    def audit(self) -> DeviceSequence:
+        return audit_sequence(s.device_seq for s in self.seen)
 
     def out_of_order(self) -> dict[str, list[int]]:
         """Per lane, the seqs whose first arrival came after a higher seq's first arrival (should be none)."""
@@ -217,6 +220,17 @@ class Spy:
                 bad.setdefault(s.lane, []).append(s.device_seq)
             top[s.lane] = max(top.get(s.lane, 0), s.device_seq)
         return bad
+
+
+def audit_sequence(seqs: Iterable[int]) -> DeviceSequence:
+    """What the controller's own sequence audit makes of one device's ``seqs``: ``missing`` holds the gaps
+    between the lowest and the highest, ``replays`` counts the copies. Fed in ascending order, because lanes
+    drain in priority order and the audit counts a number below the first one it saw as a replay (the order
+    per lane is :meth:`Spy.out_of_order`'s business)."""
+    audit = SequenceAudit(grace_s=0.0)
+    for seq in sorted(seqs):
+        audit.observe("device", seq, now=0.0)
+    return audit.devices.get("device", DeviceSequence())
 
 
 @contextlib.asynccontextmanager

@@ -16,7 +16,6 @@ import msgspec
 import pytest
 
 from edge_agent.config import BrokerConfig
-from hall_controller.broker import PrivateBroker
 from hall_protocol import topics
 from hall_protocol.codec import decode, encode
 from hall_protocol.devices import Command, CommandName, CommandResult, Telemetry
@@ -29,7 +28,8 @@ from hall_protocol.local import (
     decode_to_ui,
     frame,
 )
-from hall_protocol.mqtt import correlation_of, make_client, payload_bytes, publish_properties
+from hall_runtime.mqtt_client import correlation_of, make_client, payload_bytes, publish_properties
+from onevisit.broker import PrivateBroker
 from tests.integration.edge_agent.helpers import HALL, agent_config, agent_toml, running_agent, spying
 
 pytestmark = pytest.mark.integration

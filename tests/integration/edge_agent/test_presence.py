@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from edge_agent.local_server import LocalServer
-from hall_controller.broker import PrivateBroker
-from hall_controller.demo import DeviceSpec, agent_config_text
 from hall_protocol import topics
 from hall_protocol.codec import decode
 from hall_protocol.devices import DeviceState, Role
 from hall_protocol.errors import ErrorCode
 from hall_protocol.hall import DisplayState, HallState
 from hall_protocol.local import Event, Hello, Subscribe
-from hall_protocol.mqtt import make_client, payload_bytes
 from hall_protocol.tickets import ErrorReply, RpcReply, RpcRequest
-from kiosk.agent_link import AgentLink
+from hall_runtime.mqtt_client import make_client, payload_bytes
+from kiosk.agent_client import AgentClient
+from onevisit.broker import PrivateBroker
+from onevisit.demo import DeviceSpec, agent_config_text
 from tests.integration.controller.harness import device
 
 pytestmark = pytest.mark.integration
@@ -69,7 +69,7 @@ async def test_a_ui_that_subscribes_late_gets_the_latest_hall_state_at_once(tmp_
     try:
         server.push(Event(body=HallState(hall="demo", ts=1.0, seq=7)))
         server.push(Event(body=DisplayState(zone="B", ts=1.0, seq=7, waiting=3)))
-        async with AgentLink(server.path, subscribe=Subscribe(hall_state=True, zones=("B",))) as link:
+        async with AgentClient(server.path, subscribe=Subscribe(hall_state=True, zones=("B",))) as link:
             seen = []
             async with asyncio.timeout(5):
                 async for event in link.events():

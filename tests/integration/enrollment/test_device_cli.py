@@ -10,8 +10,8 @@ import aiomqtt
 import pytest
 
 from edge_agent.provision import provision
-from hall_controller.cli import main
 from hall_protocol import topics
+from onevisit.cli import main
 from tests.integration.enrollment.conftest import HALL, Hall
 from tests.integration.enrollment.test_enrolment_flow import device_client, until_cut_off
 
@@ -28,7 +28,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 async def test_add_list_retire_from_the_shell(hall: Hall, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     common = ["--db", str(hall.settings.db_path), "--state-dir", str(hall.settings.state_dir)]
     rc, out = await asyncio.to_thread(run, capsys, "device", "add", "--role", "window-display", "--zone", "B",
-                                      "--name", "3号窗口屏", "--controller", hall.url, *common)
+                                      "--window", "W2", "--name", "3号窗口屏", "--controller", hall.url, *common)
     assert rc == 0, out
     assert "display-B-01" in out
     match = CODE.search(out)

@@ -18,27 +18,30 @@ import pytest
 
 from edge_agent.app import Agent, tls_context_for
 from edge_agent.config import AgentConfig, load_agent_config
-from edge_agent.identity import EnrollmentCode, IdentityPaths
+from edge_agent.identity import IdentityPaths
 from edge_agent.provision import ProvisionError, provision, provision_cli
 from hall_controller.enrollment.lifecycle import DeviceStatus
 from hall_protocol import topics
 from hall_protocol.codec import encode
 from hall_protocol.devices import DeviceState, Role
-from hall_protocol.mqtt import make_client
-from tests.integration.enrollment.conftest import HALL, Hall
+from hall_protocol.enrolment import EnrollmentCode
+from hall_runtime.mqtt_client import make_client
+from tests.integration.enrollment.conftest import CHECKIN_KEY, HALL, Hall
 
 pytestmark = pytest.mark.integration
 
 
-async def add_device(hall: Hall, role: str = "kiosk", zone: str = "A", name: str = "1号自助机") -> dict[str, Any]:
-    r = await hall.api.post("/api/v1/devices", json={"role": role, "zone": zone, "name": name})
+async def add_device(hall: Hall, role: str = "kiosk", zone: str = "A", name: str = "1号自助机",
+                     window: str | None = None) -> dict[str, Any]:
+    r = await hall.api.post("/api/v1/devices", json={"role": role, "zone": zone, "name": name, "window": window})
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
 
 
-async def enrol(hall: Hall, tmp_path: Path, role: str = "kiosk", zone: str = "A", name: str = "dev") -> AgentConfig:
-    body = await add_device(hall, role, zone, name)
+async def enrol(hall: Hall, tmp_path: Path, role: str = "kiosk", zone: str = "A", name: str = "dev",
+                window: str | None = None) -> AgentConfig:
+    body = await add_device(hall, role, zone, name, window)
     out = tmp_path / body["device"]["device_id"]
     done = await provision(hall.url, body["code"], out, data_dir=str(out / "data"),
                            socket_path=str(out / "ui.sock"))
@@ -131,6 +134,11 @@ async def test_enrolment_end_to_end_with_the_cli(hall: Hall, tmp_path: Path) -> 
     assert (config.device_id, config.role, config.hall, config.zone) == (device_id, Role.KIOSK, HALL, "A")
     assert config.broker.port == hall.setup.tls_port
     assert config.broker.tls
+    # a kiosk gets the hall's check-in key, in its own 0600 file beside the password, not in the config
+    assert config.checkin_key_file == str(paths.checkin_key.absolute())
+    assert stat.S_IMODE(os.stat(paths.checkin_key).st_mode) == 0o600
+    assert paths.checkin_key.read_text().strip() == CHECKIN_KEY.hex()
+    assert CHECKIN_KEY.hex() not in paths.config.read_text()
 
     rec = await hall.wait_device(device_id, lambda d: d.selftest_ok is not None, "self-test report")
     assert rec.status is DeviceStatus.PROVISIONED
@@ -146,7 +154,7 @@ async def test_enrolment_end_to_end_with_the_cli(hall: Hall, tmp_path: Path) -> 
 async def test_agent_runs_from_the_provisioned_config_and_shows_ready(hall: Hall, tmp_path: Path) -> None:
     config = await enrol(hall, tmp_path, "hall-screen", "B", "大屏")
     await hall.wait_device(config.device_id, lambda d: d.selftest_ok is True, "self-test")
-    agent = Agent(config)
+    agent = await Agent.open(config)
     task = asyncio.create_task(agent.run())
     try:
         rec = await hall.wait_device(config.device_id, lambda d: d.status is DeviceStatus.ONLINE, "online")
@@ -169,16 +177,18 @@ async def test_device_acl_is_its_own_topics_and_its_roles(hall: Hall, tmp_path: 
     async with device_client(kiosk) as c:
         allowed = [
             topics.device_state(h, me), topics.device_telemetry(h, me), topics.device_events(h, me),
-            topics.rpc(h, topics.RpcService.TICKET), topics.rpc(h, topics.RpcService.LEASE),
-            topics.rpc(h, topics.RpcService.RATING), topics.rpc(h, topics.RpcService.DEVICE),
+            topics.rpc(h, me, topics.RpcService.TICKET), topics.rpc(h, me, topics.RpcService.LEASE),
+            topics.rpc(h, me, topics.RpcService.RATING), topics.rpc(h, me, topics.RpcService.DEVICE),
         ]
         got = await delivered(hall, c, allowed, topics.device_state(h, me))
         assert got == set(allowed)
         denied = [
             topics.device_state(h, other), topics.device_cmd(h, other), topics.device_reply(h, other),
-            topics.rpc(h, topics.RpcService.WINDOW),  # a window terminal's service, not a kiosk's
+            topics.rpc(h, me, topics.RpcService.WINDOW),  # a window terminal's service, not a kiosk's
+            topics.rpc(h, other, topics.RpcService.TICKET),  # another device's name
+            topics.device_reply(h, me), topics.device_cmd(h, me),  # only the controller writes there
             topics.hall_state(h), topics.display(h, "A"), topics.events_calls(h),
-            "ov/v1/other-hall/rpc/ticket", "$CONTROL/dynamic-security/v1",
+            f"ov/v1/other-hall/device/{me}/rpc/ticket", "$CONTROL/dynamic-security/v1",
         ]
         assert await delivered(hall, c, denied, topics.device_state(h, me)) == set()
 
@@ -189,9 +199,9 @@ async def test_device_acl_is_its_own_topics_and_its_roles(hall: Hall, tmp_path: 
             assert suback(await c.subscribe(refused, qos=1)) == [0x87], refused  # MQTT v5 SUBACK: Not authorized
 
     async with device_client(screen) as s:
-        probes = [topics.rpc(h, topics.RpcService.TICKET), topics.rpc(h, topics.RpcService.DEVICE)]
+        probes = [topics.rpc(h, other, topics.RpcService.TICKET), topics.rpc(h, other, topics.RpcService.DEVICE)]
         got = await delivered(hall, s, probes, topics.device_state(h, other))
-        assert got == {topics.rpc(h, topics.RpcService.DEVICE)}
+        assert got == {topics.rpc(h, other, topics.RpcService.DEVICE)}
 
 
 async def test_a_device_does_not_receive_another_devices_replies(hall: Hall, tmp_path: Path) -> None:
@@ -245,7 +255,7 @@ async def test_without_its_broker_client_a_device_is_refused_even_with_a_valid_c
 
 
 async def test_replacement_takes_over_the_slot_and_cuts_the_old_device(hall: Hall, tmp_path: Path) -> None:
-    old = await enrol(hall, tmp_path, "evaluator", "C", "评价器")
+    old = await enrol(hall, tmp_path, "evaluator", "C", "评价器", "W3")
     r = await hall.api.post(f"/api/v1/devices/{old.device_id}/code")
     assert r.status_code == 200
     new_code = r.json()["code"]
@@ -268,9 +278,9 @@ async def test_replacement_takes_over_the_slot_and_cuts_the_old_device(hall: Hal
     assert "revoked" in error.lower()
     assert await asyncio.to_thread(tls_handshake_error, new) is None
     async with device_client(new) as c:
-        got = await delivered(hall, c, [topics.rpc(HALL, topics.RpcService.RATING)],
-                              topics.device_state(HALL, new.device_id))
-        assert got == {topics.rpc(HALL, topics.RpcService.RATING)}
+        rating = topics.rpc(HALL, new.device_id, topics.RpcService.RATING)
+        got = await delivered(hall, c, [rating], topics.device_state(HALL, new.device_id))
+        assert got == {rating}
 
 
 async def test_reused_expired_and_foreign_codes_are_refused(hall: Hall, tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hall_controller.broker import find_mosquitto
 from hall_controller.enrollment.broker_config import BrokerFiles, find_dynsec_plugin, production_config
 from hall_controller.enrollment.service import EnrollmentSettings, init_state
+from onevisit.broker import find_mosquitto
 from tests.fixtures.components import free_port, port_open, stop, unavailable, wait_for
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import pytest
 from hall_controller.enrollment.dynsec import BrokerAdmin
 from hall_controller.enrollment.errors import BrokerAdminError
 from hall_controller.enrollment.registry import DeviceRegistry
-from hall_controller.enrollment.runner import run_enrollment
+from hall_controller.enrollment.runner import open_enrollment, run_enrollment
 from hall_controller.enrollment.service import EnrollmentSettings
 from hall_protocol.devices import Role
 from tests.fixtures.components import free_port
@@ -35,7 +35,8 @@ async def test_serves_until_cancelled_and_reconciles_retired_devices(hall_broker
     assert (await admin.execute([{"command": "getClient", "username": gone}]))[0]["data"]["client"]["username"] == gone
 
     started = asyncio.Event()
-    task = asyncio.create_task(run_enrollment(settings, api_host="127.0.0.1", api_port=port, manager_token=TOKEN,
+    service = await open_enrollment(settings)
+    task = asyncio.create_task(run_enrollment(service, api_host="127.0.0.1", api_port=port, manager_token=TOKEN,
                                               started=started))
     await asyncio.wait_for(started.wait(), 10)
     trust = ssl.create_default_context(cafile=str(settings.ca_dir / "ca.crt"))

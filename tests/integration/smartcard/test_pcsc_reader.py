@@ -134,7 +134,7 @@ async def test_card_pulled_mid_read(reader: PcscCardReader, virtual_card: Virtua
     await next_event(stream, CardInserted)
     with pytest.raises(CardRemovedError) as info:
         await reader.transmit(CommandApdu(0x00, 0xB0, 0, 0, le=256))
-    assert info.value.message_zh == "卡片已移开，请重新放置。"
+    assert info.value.reason == "card-removed"
     assert await next_event(stream, CardRemoved) == CardRemoved(SLOT0)
 
 

@@ -72,7 +72,7 @@ async def test_single_use(verifier: SimulatedEidVerifier) -> None:
     await verifier.verify(code)
     with pytest.raises(EidRejected) as caught:
         await verifier.verify(code)
-    assert caught.value.reason is EidRejectReason.USED
+    assert caught.value.rejection is EidRejectReason.USED
 
 
 async def test_expired(verifier: SimulatedEidVerifier, clock: Clock) -> None:
@@ -80,8 +80,8 @@ async def test_expired(verifier: SimulatedEidVerifier, clock: Clock) -> None:
     clock.now += 61
     with pytest.raises(EidRejected) as caught:
         await verifier.verify(code)
-    assert caught.value.reason is EidRejectReason.EXPIRED
-    assert "刷新" in caught.value.message_zh
+    assert caught.value.rejection is EidRejectReason.EXPIRED
+    assert caught.value.reason == "eid-rejected"
 
 
 async def test_revoked_unknown_and_wrong_issuer(verifier: SimulatedEidVerifier) -> None:
@@ -89,13 +89,13 @@ async def test_revoked_unknown_and_wrong_issuer(verifier: SimulatedEidVerifier) 
     verifier.revoke(text)
     with pytest.raises(EidRejected) as revoked:
         await verifier.verify(code_of(text))
-    assert revoked.value.reason is EidRejectReason.REVOKED
+    assert revoked.value.rejection is EidRejectReason.REVOKED
     with pytest.raises(EidRejected) as unknown:
         await verifier.verify(code_of("OVSIMEID:" + "x" * 32))
-    assert unknown.value.reason is EidRejectReason.UNKNOWN
+    assert unknown.value.rejection is EidRejectReason.UNKNOWN
     with pytest.raises(EidRejected) as foreign:
         await verifier.verify(EidCode(issuer="prov-x", kind=EidKind.E_ID, payload="x" * 32))
-    assert foreign.value.reason is EidRejectReason.WRONG_ISSUER
+    assert foreign.value.rejection is EidRejectReason.WRONG_ISSUER
 
 
 async def test_service_down(verifier: SimulatedEidVerifier) -> None:
@@ -103,7 +103,7 @@ async def test_service_down(verifier: SimulatedEidVerifier) -> None:
     verifier.available = False
     with pytest.raises(EidServiceUnavailable) as caught:
         await verifier.verify(code)
-    assert "实体证件" in caught.value.message_zh
+    assert caught.value.reason == "eid-service-unavailable"
     verifier.available = True
     assert (await verifier.verify(code)).holder_name == "王五"  # not consumed by the failed attempt
 

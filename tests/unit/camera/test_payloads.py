@@ -69,8 +69,7 @@ def test_broken_appointment_codes(text: str, problem: PayloadProblem, field: str
         parse_payload(text, RULES)
     assert caught.value.problem is problem
     assert caught.value.field == field
-    assert caught.value.message_zh
-    assert caught.value.message_en
+    assert str(caught.value).startswith(f"{problem.value}: ")
 
 
 def test_other_halls_codes_accepted_when_no_hall_is_configured() -> None:
@@ -168,8 +167,6 @@ def test_unknown_codes_carry_a_plain_message(text: str, looks_like: str) -> None
     assert isinstance(parsed, UnknownCode)
     assert parsed.looks_like == looks_like
     assert parsed.length == len(text)
-    assert "二维码" in parsed.message_zh
-    assert parsed.message_en
 
 
 @pytest.mark.parametrize(("text", "problem"), [("", PayloadProblem.EMPTY), (" \t\n", PayloadProblem.EMPTY),

@@ -16,6 +16,6 @@ async def test_missing_picamera2_module_is_a_clear_typed_error(monkeypatch: pyte
     with pytest.raises(CameraBackendMissing) as caught:
         await camera.start()
     assert "python3-picamera2" in str(caught.value)
-    assert caught.value.message_zh == "摄像头驱动未安装，请联系运维人员。"
+    assert caught.value.reason == "camera-backend-missing"
     health = await camera.health()
     assert (health.state, health.reasons) == (HealthState.FAULT, ("camera-backend-missing",))

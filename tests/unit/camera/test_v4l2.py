@@ -19,7 +19,7 @@ async def test_missing_device_path_is_absent() -> None:
     with pytest.raises(CameraAbsent) as caught:
         await camera.start()
     assert MISSING in str(caught.value)
-    assert caught.value.message_zh.startswith("未检测到摄像头")
+    assert caught.value.reason == "camera-absent"
     health = await camera.health()
     assert (health.state, health.reasons) == (HealthState.ABSENT, ("camera-absent",))
     with pytest.raises(CameraNotStarted):

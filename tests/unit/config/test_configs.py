@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from hall_controller.config import load_hall_config
-from hall_controller.config_kinds import KINDS, kind_of, validate_files
 from hall_protocol.config_files import ConfigError
+from hall_protocol.hall_config import load_hall_config
+from onevisit.config_kinds import KINDS, kind_of, validate_files
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIG_FILES = sorted((ROOT / "configs").rglob("*.toml"))

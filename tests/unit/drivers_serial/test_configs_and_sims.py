@@ -72,7 +72,7 @@ async def test_id_reader_sim_faults() -> None:
     sim.emulator.pull_card_during_read = True
     with pytest.raises(FrameTruncated) as info:
         await sim.read_card()
-    assert "不要移开" in info.value.message_zh
+    assert info.value.reason == "card-moved"
     assert await sim.read_card() is None  # the card is gone
     sim.place()
     sim.unplug()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 import pytest
@@ -185,3 +186,22 @@ def test_split_points_never_change_the_outcome_even_for_garbage(wire: bytes, dat
     edges = [0, *cuts, len(wire)]
     chunks = [wire[a:b] for a, b in itertools.pairwise(edges)]
     assert outcomes(ResponseParser(), chunks) == outcomes(ResponseParser(), [wire])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.binary(max_size=300), max_size=6), st.booleans())
+def test_the_command_parser_is_total_too(chunks: list[bytes], with_preamble: bool) -> None:
+    """The emulator's side of the link: any bytes give command frames or FrameErrors, nothing else."""
+    parser = CommandParser()
+    for chunk in chunks:
+        parser.receive_data(PREAMBLE + chunk if with_preamble else chunk)
+        while True:
+            try:
+                frame = parser.next_frame()
+            except FrameError:
+                continue
+            if frame is None:
+                break
+            assert isinstance(frame, CommandFrame)
+    with contextlib.suppress(FrameError):
+        parser.end_of_data()

@@ -12,7 +12,8 @@ import sys
 import time
 
 from edge_agent.leases import LeaseStore
-from edge_agent.outbox import Lane, Outbox
+from edge_agent.outbox_items import Lane
+from edge_agent.outbox_store import Outbox
 
 LANES = (Lane.TICKETS, Lane.RATINGS, Lane.EVENTS, Lane.TELEMETRY)
 

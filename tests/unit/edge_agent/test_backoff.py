@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_agent.backoff import Backoff
+from hall_runtime.backoff import Backoff
 
 unit = st.floats(min_value=0.0, max_value=1.0, exclude_max=True)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.systemd_notify import SystemdNotifier, Watchdog, socket_address, watchdog_interval
+from hall_runtime.systemd_notify import SystemdNotifier, Watchdog, socket_address, watchdog_interval
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.outbox import Lane, LaneStats, OutboxStats
+from edge_agent.outbox_items import Lane, LaneStats, OutboxStats
 from edge_agent.telemetry import LatestValue, TelemetryCollector, read_temperature
 from hall_protocol.codec import decode_as, encode
 from hall_protocol.devices import Telemetry

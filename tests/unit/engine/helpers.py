@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from hall_controller.config import HallConfig
 from hall_controller.engine import EngineState, apply, fold, handle
 from hall_controller.engine import commands as cmd
 from hall_controller.engine.events import Event
 from hall_protocol.config_files import convert
+from hall_protocol.hall_config import HallConfig
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -26,6 +26,7 @@ def at(day: str, hhmm: str, sec: float = 0.0) -> float:
 
 DAY = "2025-03-10"
 T0 = at(DAY, "09:00")
+SECRET = b"test-hall-secret-0123456789abcde"  # 32 bytes: fixed, so that test runs repeat
 
 
 def hall_config(**overrides: Any) -> HallConfig:
@@ -89,7 +90,7 @@ class Hall:
     def __init__(self, config: HallConfig | None = None, now: float = T0) -> None:
         self.config = config or hall_config()
         self.now = now
-        self.initial = EngineState.initial(self.config, now)
+        self.initial = EngineState.initial(self.config, now, secret=SECRET)
         self.state = self.initial
         self.log: list[Event] = []
         self._ids = itertools.count(1)
@@ -112,6 +113,10 @@ class Hall:
         events = self.send(cmd.IssueTicket, now, service=service, **fields)
         ticket_id: str = events[-1].ticket_id  # type: ignore[union-attr]
         return ticket_id
+
+    def ticket_numbered(self, number: str) -> str:
+        """The id of today's ticket with this number."""
+        return next(tid for tid, t in self.state.tickets.items() if t.number == number)
 
     def staff(self, window: str) -> None:
         self.send(cmd.Login, window_id=window, staff_id=f"staff-{window}")
@@ -139,4 +144,4 @@ class Hall:
         assert self.rebuilt() == self.state
 
 
-__all__ = ["DAY", "T0", "Hall", "apply", "at", "cmd", "hall_config"]
+__all__ = ["DAY", "SECRET", "T0", "Hall", "apply", "at", "cmd", "hall_config"]

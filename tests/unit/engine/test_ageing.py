@@ -41,7 +41,7 @@ def test_a_stream_of_green_tickets_does_not_starve_a_normal_one() -> None:
     # Greens alone fill the window (one per service time); strict class priority would never serve the normal.
     arrivals = [(T0, Priority.NORMAL)] + [(T0 + i * SERVICE, Priority.GREEN) for i in range(45)]
     waits = _simulate(h, arrivals, T0 + 5 * 3600)
-    normal = f"{h.state.day}-A001"
+    normal = h.ticket_numbered("A001")
     assert waits[normal] <= BOUND[Priority.NORMAL] + SERVICE
     # Greens went first while they had less slack: the normal ticket's turn comes once its deadline is
     # earlier than a new green's (arrival + 15 min), i.e. after about 90 - 15 minutes.

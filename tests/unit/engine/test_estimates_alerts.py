@@ -6,7 +6,7 @@ import pytest
 
 from hall_controller.engine import AlertKind, EngineError, alerts, estimate, estimate_new, position
 from hall_protocol.tickets import Priority
-from tests.unit.engine.helpers import T0, Hall, cmd
+from tests.unit.engine.helpers import T0, Hall, cmd, hall_config
 
 MIN = 60.0
 
@@ -131,3 +131,57 @@ def test_vip_estimate_is_not_behind_everyone() -> None:
         h.issue("S1")
     vip = h.issue("S1", priority=Priority.VIP)
     assert position(h.state, vip) == 1
+
+
+def test_the_queue_pace_is_measured_from_calls_that_left_people_waiting() -> None:
+    h = Hall()
+    h.staff("W2")
+    for _ in range(6):
+        h.issue("S2")
+    for _ in range(4):
+        h.serve("W2", minutes=3)  # calls 3 minutes apart, each leaving people waiting
+    flow = h.state.flow["S2"]
+    assert flow.n == 3
+    assert flow.busy
+    assert flow.interval == pytest.approx(3 * MIN)
+    t = h.issue("S2")
+    h.call("W2")
+    h.send(cmd.StartService, window_id="W2")
+    e = estimate(h.state, t, h.now)
+    # the queue stays busy: the next call is due one interval after the last, then one ahead at that pace
+    assert position(h.state, t) == 2
+    assert e.seconds == pytest.approx(2 * 3 * MIN)
+    h.now += MIN
+    assert estimate(h.state, t, h.now).seconds == pytest.approx(5 * MIN)
+    h.check_rebuild()
+
+
+def test_the_range_follows_the_days_own_errors() -> None:
+    h = Hall()
+    h.staff("W2")
+    ids = [h.issue("S2") for _ in range(8)]
+    told = [estimate(h.state, t, h.now) for t in ids]
+    for _ in range(8):
+        h.serve("W2", minutes=20)  # twice the 10-minute seed: every wait runs long
+    cal = h.state.calibration["S2"]
+    assert cal.n == 7
+    assert cal.mean > 0
+    assert h.state.calibration["S2:idle"].n == 1
+    h.issue("S2")
+    h.issue("S2")
+    later = estimate_new(h.state, "S2", h.now)
+    assert later.low <= later.seconds <= later.high
+    # the waits ran long, so the range now sits above the raw estimate, more than it did at first
+    first = told[-1]
+    assert later.high / later.seconds > first.high / first.seconds
+    h.check_rebuild()
+
+
+def test_an_estimate_never_passes_the_call_orders_guarantee() -> None:
+    h = Hall(hall_config(routing={"call_order": "onevisit"}, priorities={"normal": 30}))
+    h.staff("W2")
+    for _ in range(20):
+        h.issue("S2")
+    t = h.issue("S2")
+    # 20 ahead at 10 minutes each, but the ticket is due 10 minutes (one service) before its 30-minute bound
+    assert estimate(h.state, t, h.now).seconds == pytest.approx(20 * MIN)

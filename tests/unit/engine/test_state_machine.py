@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from hall_controller.engine import EngineError, handle
 from hall_controller.engine import events as ev
-from hall_controller.engine.state import AT_WINDOW, EngineState
+from hall_controller.engine.state import AT_WINDOW, EngineState, QueueKey
 from hall_protocol.errors import ErrorCode
 from hall_protocol.tickets import Priority, Provisional, TicketState
 from tests.unit.engine.helpers import Hall, cmd, hall_config
@@ -118,11 +118,17 @@ class EngineMachine(RuleBasedStateMachine):
         else:
             self._do(cmd.StartService(request_id=self.hall.rid(), window_id=window))
 
-    def _check_ageing(self, before: EngineState, window: str, picked: tuple[float, float, str], now: float) -> None:
-        """No ticket this window could serve has passed its class bound while a less urgent one is called."""
+    def _check_ageing(self, before: EngineState, window: str, picked: QueueKey, now: float) -> None:
+        """No ticket this window could serve has passed its class bound while a less urgent one is called
+        (a ticket transferred to a window goes first there and is not served anywhere else)."""
+        if picked[3] in before.reserved:
+            assert before.reserved[picked[3]] == window
+            return
         skills = {code for _, code in before.index.window_skills[window]}
         for code in skills:
             for key in before.queues[code]:
+                if key[3] in before.reserved:
+                    continue
                 if key[0] <= now:  # overdue: waited past its class's maximum wait
                     assert picked <= key, f"{picked} called while {key} is overdue"
 
@@ -157,6 +163,13 @@ class EngineMachine(RuleBasedStateMachine):
             tid = tickets[ticket % len(tickets)]
             self._do(cmd.Transfer(request_id=self.hall.rid(), ticket_id=tid, target_service=service))
 
+    @rule(ticket=st.integers(0, 50), window=st.sampled_from(WINDOWS))
+    def transfer_to_window(self, ticket: int, window: str) -> None:
+        tickets = self._tickets()
+        if tickets:
+            tid = tickets[ticket % len(tickets)]
+            self._do(cmd.Transfer(request_id=self.hall.rid(), ticket_id=tid, target_window=window))
+
     @rule(ticket=st.integers(0, 50))
     def cancel(self, ticket: int) -> None:
         tickets = self._tickets()
@@ -184,6 +197,17 @@ class EngineMachine(RuleBasedStateMachine):
         p = Provisional(lease_id=lease.lease_id, number=number, arrived_at=self.hall.now - back)
         self._do(cmd.IssueTicket(request_id=self.hall.rid(), service="S1", provisional=p))
 
+    @rule(window=st.sampled_from(WINDOWS),
+          skills=st.dictionaries(st.sampled_from(SERVICES), st.sampled_from([0.3, 0.5, 1.0]), min_size=1))
+    def set_skills(self, window: str, skills: dict[str, float]) -> None:
+        """The manager changes what a window serves, in the middle of everything."""
+        self._do(cmd.SetWindowSkills(request_id=self.hall.rid(), window_id=window, skills=skills))
+
+    @rule(service=st.sampled_from(SERVICES), wait=st.sampled_from([0.5, 5.0, 20.0]), cap=st.integers(1, 60))
+    def set_limits(self, service: str, wait: float, cap: int) -> None:
+        self._do(cmd.SetServiceLimits(request_id=self.hall.rid(), service=service, target_wait_min=wait,
+                                      daily_cap=cap))
+
     @rule()
     def sweep(self) -> None:
         self._do(cmd.SweepCalls(request_id=self.hall.rid()))
@@ -205,7 +229,7 @@ class EngineMachine(RuleBasedStateMachine):
     @invariant()
     def each_ticket_in_exactly_one_place(self) -> None:
         s = self.hall.state
-        queued = {key[2]: code for code, q in s.queues.items() for key in q}
+        queued = {key[3]: code for code, q in s.queues.items() for key in q}
         assert sum(len(q) for q in s.queues.values()) == len(queued)
         held = {rt.current: wid for wid, rt in s.windows.items() if rt.current is not None}
         assert len(held) == sum(1 for rt in s.windows.values() if rt.current is not None)
@@ -218,6 +242,9 @@ class EngineMachine(RuleBasedStateMachine):
             if tid in held:
                 assert held[tid] == t.window_id
         assert set(queued) <= set(s.tickets.keys())
+        for tid, window in s.reserved.items():  # a transfer to a window holds a waiting ticket for it only
+            assert s.tickets[tid].state is TicketState.WAITING
+            assert window in s.windows
 
     @invariant()
     def numbers_unique_today(self) -> None:

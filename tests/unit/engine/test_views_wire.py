@@ -121,6 +121,12 @@ def test_window_ops_map_to_commands(op: wire.WindowOp, extra: dict[str, Any], ki
     assert getattr(command, "request_id", None) == "r"
 
 
+def test_transfer_to_a_window_on_the_wire() -> None:
+    command = command_from_request(wire.WindowCommand(request_id="r", window_id="W1", op=wire.WindowOp.TRANSFER,
+                                                      target_window="W3", reason="note"))
+    assert command == cmd.Transfer(request_id="r", window_id="W1", target_window="W3", reason="note")
+
+
 @pytest.mark.parametrize(
     ("op", "field"),
     [

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from hall_controller.engine import EngineError, window_state
+from hall_controller.engine import EngineError, position, window_state
 from hall_controller.engine import events as ev
 from hall_protocol.errors import ErrorCode
-from hall_protocol.tickets import TicketState
+from hall_protocol.tickets import Priority, TicketState
 from tests.unit.engine.helpers import T0, Hall, cmd, hall_config
 
 
@@ -113,6 +113,45 @@ def test_sweep_marks_stale_calls_no_show() -> None:
     h.check_rebuild()
 
 
+def test_sweep_recalls_an_unanswered_call_then_marks_it_no_show() -> None:
+    h, t = _called()  # recall_after_s 60, recall_limit 2, grace_s 120
+    called_at = h.now
+    assert h.send(cmd.SweepCalls, now=called_at + 59) == []
+    first = h.send(cmd.SweepCalls, now=called_at + 60)
+    assert [type(e) for e in first] == [ev.TicketRecalled]
+    assert isinstance(first[0], ev.TicketRecalled)
+    assert (first[0].recall_count, first[0].auto, first[0].call_id) == (1, True, f"{t}:2")
+    assert h.send(cmd.SweepCalls, now=called_at + 119) == []
+    second = h.send(cmd.SweepCalls, now=called_at + 120)
+    assert [(type(e), getattr(e, "recall_count", None)) for e in second] == [(ev.TicketRecalled, 2)]
+    assert h.send(cmd.SweepCalls, now=called_at + 239) == []  # grace_s after the last recall
+    last = h.send(cmd.SweepCalls, now=called_at + 240)
+    assert [type(e) for e in last] == [ev.TicketNoShow]
+    assert isinstance(last[0], ev.TicketNoShow)
+    assert last[0].recycled
+    assert h.state.tickets[t].state is TicketState.WAITING  # recycled to the tail, once
+    h.call("W1")
+    for n in range(1, 4):
+        h.send(cmd.SweepCalls, now=h.now + 60 * n if n < 3 else h.now + 120)
+    assert h.state.tickets[t].state is TicketState.NO_SHOW
+    h.check_rebuild()
+
+
+def test_sweep_leaves_a_ticket_in_service_alone() -> None:
+    h, t = _serving()
+    assert h.send(cmd.SweepCalls, now=h.now + 3600) == []
+    assert h.state.tickets[t].state is TicketState.SERVING
+
+
+def test_without_recall_after_only_staff_recall() -> None:
+    h = Hall(hall_config(calling={"recall_after_s": 0}))
+    h.staff("W1")
+    t = h.issue("S1")
+    h.call("W1")
+    assert h.send(cmd.SweepCalls, now=h.now + 3600) == []
+    assert h.state.tickets[t].state is TicketState.CALLED
+
+
 def test_transfer_keeps_arrival_and_frees_the_window() -> None:
     h = Hall()
     h.staff("W1")
@@ -139,6 +178,55 @@ def test_transfer_a_waiting_ticket_by_id() -> None:
     assert h.state.tickets[t].service == "S2"
     assert h.state.waiting_count("S1") == 0
     assert h.state.waiting_count("S2") == 1
+
+
+def test_transfer_to_a_window_is_called_there_first_and_nowhere_else() -> None:
+    h = Hall()
+    for w in ("W1", "W2", "W3"):
+        h.staff(w)
+    t = h.issue("S2")
+    h.now += 60
+    later = h.issue("S2")
+    assert h.call("W1") == t
+    h.send(cmd.StartService, window_id="W1")
+    moved = h.send(cmd.Transfer, window_id="W1", target_window="W3", reason="needs the business desk")[-1]
+    assert isinstance(moved, ev.TicketTransferred)
+    assert (moved.to_window, moved.to_service, moved.window_id) == ("W3", "S2", "W1")
+    assert h.state.reserved == {t: "W3"}
+    assert h.state.tickets[t].state is TicketState.WAITING
+    assert h.call("W2") == later  # W2 serves S2 but passes over the ticket sent to W3
+    with pytest.raises(EngineError) as err:
+        h.send(cmd.CallTicket, window_id="W1", ticket_id=t)
+    assert err.value.message_zh == "该号已转至3号综合窗口"
+    h.now += 60
+    h.issue("S1", priority=Priority.VIP)  # even a VIP of W3's own services waits behind the transfer
+    assert h.call("W3") == t
+    assert h.state.reserved == {}
+    h.check_rebuild()
+
+
+def test_transfer_to_a_window_and_a_service_at_once() -> None:
+    h = Hall()
+    h.staff("W1")
+    t = h.issue("S1")
+    h.call("W1")
+    h.send(cmd.Transfer, window_id="W1", target_service="S3", target_window="W3")
+    ticket = h.state.tickets[t]
+    assert (ticket.service, ticket.steps) == ("S3", ("S3",))
+    assert h.state.reserved == {t: "W3"}
+    assert position(h.state, t) == 1
+    h.send(cmd.Transfer, ticket_id=t, target_service="S1")  # sent on again, by service only: no longer reserved
+    assert h.state.reserved == {}
+    h.check_rebuild()
+
+
+def test_a_cancelled_transfer_frees_its_reservation() -> None:
+    h = Hall()
+    t = h.issue("S2")
+    h.send(cmd.Transfer, ticket_id=t, target_window="W2")
+    h.send(cmd.CancelTicket, ticket_id=t)
+    assert h.state.reserved == {}
+    h.check_rebuild()
 
 
 def test_park_and_resume_at_another_window() -> None:
@@ -371,6 +459,25 @@ ILLEGAL: list[tuple[str, Setup, Callable[[str], Any], ErrorCode]] = [
         ErrorCode.ILLEGAL_TRANSITION,
     ),
     ("transfer unnamed", _fresh, lambda t: cmd.Transfer(request_id="x", target_service="S2"), ErrorCode.MALFORMED),
+    ("transfer nowhere", _fresh, lambda t: cmd.Transfer(request_id="x", ticket_id=t), ErrorCode.MALFORMED),
+    (
+        "transfer to own window",
+        _called,
+        lambda t: cmd.Transfer(request_id="x", window_id="W1", target_window="W1"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "transfer to unskilled window",
+        _called,
+        lambda t: cmd.Transfer(request_id="x", window_id="W1", target_window="W2"),
+        ErrorCode.ILLEGAL_TRANSITION,
+    ),
+    (
+        "transfer to unknown window",
+        _called,
+        lambda t: cmd.Transfer(request_id="x", window_id="W1", target_window="W9"),
+        ErrorCode.NOT_FOUND,
+    ),
     (
         "transfer to unknown",
         _fresh,

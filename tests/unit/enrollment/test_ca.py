@@ -11,9 +11,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from edge_agent.identity import EnrollmentCode, build_csr, cert_pin, new_private_key
+from edge_agent.identity import build_csr, new_private_key
 from hall_controller.enrollment.ca import HallCA, RevokedCert
 from hall_controller.enrollment.errors import CaError, CsrRejected
+from hall_protocol.enrolment import EnrollmentCode, cert_pin
 
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 

@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge_agent.identity import (
+from hall_controller.enrollment.registry import hash_secret
+from hall_protocol.enrolment import (
     ALPHABET,
     PIN_SYMBOLS,
     SECRET_SYMBOLS,
+    CodeFormatError,
     EnrollmentCode,
-    IdentityError,
-    hash_secret,
     new_secret,
     spki_pin,
 )
@@ -45,10 +45,10 @@ def test_typed_o_i_l_mean_zero_and_one() -> None:
 
 @given(st.text(max_size=60))
 def test_anything_else_is_a_typed_error(text: str) -> None:
-    error: IdentityError | None = None
+    error: CodeFormatError | None = None
     try:
         EnrollmentCode.parse(text)
-    except IdentityError as err:
+    except CodeFormatError as err:
         error = err
     if error is not None:
         assert error.message_zh
@@ -58,7 +58,7 @@ def test_anything_else_is_a_typed_error(text: str) -> None:
 @pytest.mark.parametrize("bad", ["", "ABCD", "0123-4567-89AB-CDEF-GHJK-MNPQ-RST", "0123-4567-89AB-CDEF-GHJK-MNPQ-RSTU",
                                  "0123-4567-89AB-CDEF-GHJK-MNPQ-RSTV-W", "0123-4567-89AB-CDEF-GHJK-MNPQ-RST!"])
 def test_wrong_length_or_letters_are_refused(bad: str) -> None:
-    with pytest.raises(IdentityError):
+    with pytest.raises(CodeFormatError):
         EnrollmentCode.parse(bad)
 
 

@@ -9,9 +9,10 @@ import httpx
 import pytest
 from cryptography import x509
 
-from edge_agent.identity import EnrollmentCode, build_csr, new_private_key
+from edge_agent.identity import build_csr, new_private_key
 from hall_controller.enrollment.service import EnrollmentService
 from hall_controller.http_api import MAX_BODY, TokenError, create_app, load_manager_token
+from hall_protocol.enrolment import EnrollmentCode
 from tests.unit.enrollment.conftest import Clock, FakeBroker
 
 TOKEN = "manager-token-for-unit-tests"

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from edge_agent.config import load_agent_config
-from edge_agent.identity import IdentityError, write_private
 from edge_agent.provision import agent_toml, parse_enroll_link
 from hall_protocol.devices import Role
+from hall_protocol.enrolment import CodeFormatError
+from hall_runtime.files import write_private
 
 
 def test_agent_toml_round_trips_through_the_strict_loader(tmp_path: Path) -> None:
@@ -44,5 +45,5 @@ def test_enrol_link() -> None:
     code = "0123-4567-89AB-CDEF-GHJK-MNPQ-RSTV"
     assert parse_enroll_link(f"https://hall.local:8443/enroll?code={code}") == ("https://hall.local:8443", code)
     for bad in ("http://hall/enroll?code=x", "https://hall/other?code=x", "https://hall/enroll", "hello"):
-        with pytest.raises(IdentityError):
+        with pytest.raises(CodeFormatError):
             parse_enroll_link(bad)

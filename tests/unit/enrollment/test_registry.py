@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.identity import hash_secret
 from hall_controller.enrollment.errors import CodeExpired, CodeInvalid, CodeUsed, IllegalTransition, SlotNotFound
 from hall_controller.enrollment.lifecycle import DeviceStatus
-from hall_controller.enrollment.registry import DeviceRegistry
+from hall_controller.enrollment.registry import DeviceRegistry, hash_secret
 from hall_protocol.devices import Role
 
 T0 = 1_750_000_000.0
@@ -22,7 +21,7 @@ def test_slot_ids_per_role_and_zone(reg: DeviceRegistry) -> None:
     ids = [reg.create_slot(Role.KIOSK, "A", "k", T0).device_id for _ in range(3)]
     assert ids == ["kiosk-A-01", "kiosk-A-02", "kiosk-A-03"]
     assert reg.create_slot(Role.KIOSK, "B", "k", T0).device_id == "kiosk-B-01"
-    assert reg.create_slot(Role.WINDOW_TERMINAL, "A", "t", T0).device_id == "term-A-01"
+    assert reg.create_slot(Role.WINDOW_TERMINAL, "A", "t", T0, "W1").device_id == "term-A-01"
     rec = reg.get("kiosk-A-02")
     assert rec.status is DeviceStatus.PENDING
     assert rec.role is Role.KIOSK
@@ -127,5 +126,5 @@ def test_unknown_device(reg: DeviceRegistry) -> None:
 
 def test_two_registries_on_one_file_see_the_same_devices(tmp_path: Path) -> None:
     a, b = DeviceRegistry(tmp_path / "hall.db"), DeviceRegistry(tmp_path / "hall.db")
-    d = a.create_slot(Role.EVALUATOR, "C", "e", T0).device_id
+    d = a.create_slot(Role.EVALUATOR, "C", "e", T0, "W3").device_id
     assert [r.device_id for r in b.devices()] == [d]

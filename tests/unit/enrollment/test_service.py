@@ -63,7 +63,7 @@ def test_open_for_the_cli_takes_the_hall_from_the_ca(shared_state: Path, tmp_pat
     settings = EnrollmentSettings(hall="", db_path=tmp_path / "hall.db", state_dir=shared_state)
     service = EnrollmentService.open(settings, create=False)
     assert service.settings.hall == "h1"
-    issued = service.create_slot("evaluator", "C", "评价器")
+    issued = service.create_slot("evaluator", "C", "评价器", "W3")
     assert issued.device.device_id == "eval-C-01"
     assert issued.link == f"https://127.0.0.1:8443/enroll?code={issued.code}"
 

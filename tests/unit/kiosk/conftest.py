@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from drivers.errors import DeviceFault
-from hall_controller.config import HallConfig, load_hall_config
 from hall_protocol.errors import ErrorCode
+from hall_protocol.hall_config import HallConfig, load_hall_config
 from hall_protocol.health import HealthState, PeripheralHealth
 from hall_protocol.tickets import (
     Ack,
@@ -46,15 +46,18 @@ def catalog(hall: HallConfig, guides: dict[str, Guide]) -> Catalog:
 
 
 class FakeHallClient:
-    """Answers like the controller would; ``refuse`` / ``provisional`` / ``on_issue`` change its mind."""
+    """Answers like the controller would; ``refuse`` / ``provisional`` / ``queue_ratings`` change its mind
+    (``queue_ratings``: like the agent while the hall is unreachable, the rating is kept and sent later)."""
 
     def __init__(self, hall: HallConfig) -> None:
         self.hall = hall
         self.issued: list[IssueTicket] = []
         self.check_ins: list[CheckIn] = []
+        self.id_check_ins: list[tuple[str, str]] = []  # (request_id, ID number) as handed to the agent
         self.ratings: list[SubmitRating] = []
         self.refuse: ErrorCode | None = None
         self.provisional = False
+        self.queue_ratings = False
         self.appointments: dict[str, str] = {}  # appointment code → service
         self._numbers: dict[str, int] = {}
         self._by_request: dict[str, TicketReply] = {}
@@ -111,9 +114,19 @@ class FakeHallClient:
             return ErrorReply(request_id=request.request_id, code=ErrorCode.NOT_FOUND, message="no appointment")
         return self._ticket(request.request_id, service, ())
 
+    async def check_in_by_id(self, request_id: str, id_number: str) -> TicketReply | ErrorReply:
+        self.id_check_ins.append((request_id, id_number))
+        err = self._error(request_id)
+        if err is not None:
+            return err
+        service = self.appointments.get(f"id:{id_number}")
+        if service is None:
+            return ErrorReply(request_id=request_id, code=ErrorCode.NOT_FOUND, message="no appointment")
+        return self._ticket(request_id, service, ())
+
     async def submit_rating(self, request: SubmitRating) -> Ack | ErrorReply:
         self.ratings.append(request)
-        return self._error(request.request_id) or Ack(request_id=request.request_id)
+        return self._error(request.request_id) or Ack(request_id=request.request_id, queued=self.queue_ratings)
 
 
 class FakePrinter:

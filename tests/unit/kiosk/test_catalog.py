@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from hall_controller.config import HallConfig
 from hall_protocol.config_files import ConfigError
+from hall_protocol.hall_config import HallConfig
 from kiosk.catalog import Catalog, EntryKind, KioskScreen, ThemeKind, load_catalog, load_catalog_file
 
 from .conftest import DEMO

@@ -55,7 +55,8 @@ async def test_guided_journey_to_a_package_ticket(
     assert selection.next_step is NextStep.GUIDE
     assert on(k, Screen.GUIDE)
     assert k.guide.question == Bilingual("您属于哪种退休情形？", "Which kind of retirement applies to you?")
-    assert k.guide.progress == Text("guide.progress", n=1)
+    assert k.guide.progress == Text("guide.progress", n=1, total=4)
+    assert k.guide.progress.render("zh") == "第 1 题 / 共 4 题"
     for answer in ("normal", "self", "no", "yes"):
         k.guide.choose(answer)
     assert k.guide.done
@@ -270,3 +271,17 @@ async def test_printer_that_fails_on_health_check_too(
     assert k.ticket.ticket is not None  # still shown
     assert k.faults.notice is not None
     assert k.faults.notice.kind is FaultKind.PRINTER_FAULT
+
+
+def test_the_start_screen_tells_the_halls_hours_and_offline_at_once(
+        make_ctx: Callable[..., KioskContext], catalog: Catalog, guides: dict[str, Guide]) -> None:
+    from hall_protocol.hall import HallState
+
+    k = kiosk_vm(make_ctx, catalog, guides)
+    assert [t.render("zh") for t in k.hall_today()] == ["办理时间 00:00–23:59"]
+    k.set_hall_state(HallState(hall="demo", ts=0, seq=2))
+    k.set_hall_state(HallState(hall="demo", ts=0, seq=1))
+    assert k.ctx.hall_state is not None
+    assert k.ctx.hall_state.seq == 2, "a stale retained copy does not win"
+    k.set_online(False)
+    assert k.attract.offline

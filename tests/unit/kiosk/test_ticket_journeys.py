@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hall_protocol.appointments import appointment_code
 from hall_protocol.errors import ErrorCode
 from hall_protocol.hall import HallState, WindowView
 from kiosk.catalog import Catalog
@@ -13,7 +14,7 @@ from kiosk.viewmodels.fault import FaultKind
 from kiosk.viewmodels.printing import LineSize
 from kiosk.viewmodels.rating import RatingPhase, RatingViewModel, ticket_id_from_status_url
 from kiosk.viewmodels.session import Identity, IdSource
-from kiosk.viewmodels.ticket import ID_LOOKUP_PREFIX, TicketPhase, TicketViewModel, parse_appointment_qr
+from kiosk.viewmodels.ticket import TicketPhase, TicketViewModel, parse_appointment_qr
 
 from .conftest import FakeHallClient, FakePrinter
 
@@ -174,7 +175,7 @@ async def test_check_in_by_qr_and_by_id(
     ctx = make_ctx()
     vm = TicketViewModel(ctx)
     client.appointments["APPT-7731"] = "BDC-REG"
-    assert await vm.check_in_qr("OVAPPT:APPT-7731") is TicketPhase.ISSUED
+    assert await vm.check_in_qr(appointment_code("demo", "APPT-7731")) is TicketPhase.ISSUED
     assert vm.message == Text("ticket.checkin.done")
     assert vm.ticket is not None
     assert vm.ticket.number == "D001"
@@ -188,11 +189,10 @@ async def test_check_in_by_qr_and_by_id(
     assert vm.error == Text("ticket.checkin.needs_identity")
     ident = Identity(id_number=ZHANG, name="张三", source=IdSource.ID_CARD)
     ctx.session.set_identity(ident)
-    code = ID_LOOKUP_PREFIX + ident.lookup_hash("demo")
-    client.appointments[code] = "GJJ-DRAW"
+    client.appointments[f"id:{ZHANG}"] = "GJJ-DRAW"
     assert await vm.check_in_id() is TicketPhase.ISSUED
-    assert client.check_ins[-1].appointment_code == code
-    assert ZHANG not in code
+    assert client.id_check_ins[-1][1] == ZHANG  # to the agent, which sends the hall only its keyed hash
+    assert len(client.check_ins) == 1  # nothing with the number went out as a hall request
 
     client.appointments.clear()
     assert await vm.check_in_qr("https://yy.example.gov.cn/a?appt=ZZZZ-1") is TicketPhase.FAILED
@@ -201,7 +201,9 @@ async def test_check_in_by_qr_and_by_id(
 
 
 def test_appointment_qr_formats() -> None:
-    assert parse_appointment_qr(" ovappt:AB-1234 ") == "AB-1234"
+    assert parse_appointment_qr(f" {appointment_code('demo', 'AB-1234')} ") == "AB-1234"
+    assert parse_appointment_qr("OVAPPT:demo:AB-1234:00") is None  # check digits do not match
+    assert parse_appointment_qr("OVAPPT:AB-1234") is None  # not the hall:id:check shape
     assert parse_appointment_qr("https://x/a?appt=AB-1234&z=1") == "AB-1234"
     assert parse_appointment_qr("https://x/a?other=1") is None
     assert parse_appointment_qr("OVAPPT:<script>") is None
@@ -252,7 +254,48 @@ async def test_rating_without_reasons_and_failure(
     assert client.ratings[1].window_id == "W2"
 
 
+async def test_a_rating_the_agent_keeps_for_later_says_so(
+    make_ctx: Callable[..., KioskContext], client: FakeHallClient
+) -> None:
+    vm = RatingViewModel(make_ctx())
+    vm.for_ticket("T-1", "W2")
+    vm.choose_level(1)
+    client.queue_ratings = True
+    assert await vm.submit()
+    assert vm.phase is RatingPhase.DONE
+    assert vm.message == Text("rating.queued", outcome=Text("rating.follow_up"))
+    assert vm.message.render("zh").startswith("我们会在规定时间内回访处理")
+    assert "sent when the hall network is back" in vm.message.render("en")
+
+
 def test_ticket_id_from_status_url() -> None:
     assert ticket_id_from_status_url("https://h/t/demo/T%2F1?k=a") == "T/1"
     assert ticket_id_from_status_url("https://h/x/demo/T1") is None
     assert ticket_id_from_status_url("T1") is None
+
+
+async def test_the_masked_name_and_a_consented_number_travel_with_the_ticket(
+    make_ctx: Callable[..., KioskContext], catalog: Catalog, client: FakeHallClient
+) -> None:
+    ctx = make_ctx()
+    ctx.session.set_identity(Identity(id_number=ZHANG, source=IdSource.ID_CARD, name="欧阳娜娜"))
+    vm = TicketViewModel(ctx)
+    assert not vm.consent_to_messages("138 1234 5678", consent=False)  # no consent: nothing kept
+    assert vm.notify_masked == ""
+    await vm.take(catalog.service("GJJ-DRAW"))
+    assert client.issued[-1].notify_phone is None
+    assert client.issued[-1].masked_name == "欧阳**"
+    assert not vm.consent_to_messages("12345", consent=True)  # not a mobile number
+    assert vm.consent_to_messages("138 1234-5678", consent=True)
+    assert vm.notify_masked == "138****5678"
+    await vm.take(catalog.service("GJJ-DRAW"))
+    assert client.issued[-1].notify_phone == "13812345678"
+    ctx.session.wipe("finished", 0.0)
+    assert vm.notify_masked == ""  # gone with the session
+
+
+async def test_an_anonymous_ticket_has_no_name(
+    make_ctx: Callable[..., KioskContext], catalog: Catalog, client: FakeHallClient
+) -> None:
+    await TicketViewModel(make_ctx()).take(catalog.service("GJJ-DRAW"))
+    assert client.issued[-1].masked_name == ""

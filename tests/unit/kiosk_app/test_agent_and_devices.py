@@ -1,4 +1,4 @@
-"""The UI's agent connection (against a stand-in agent on a real Unix socket) and the device glue."""
+"""The UI's agent client (against a stand-in agent on a real Unix socket) and the device glue."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from drivers.document_printer import DocumentSimConfig
 from drivers.errors import DeviceAbsent, DriverError
 from drivers.idcard import IdReaderSimConfig, sample_card
 from drivers.receipt_printer import ReceiptSimConfig
-from hall_controller.config import HallConfig, load_hall_config
 from hall_protocol.errors import ErrorCode
+from hall_protocol.hall_config import HallConfig, load_hall_config
 from hall_protocol.health import HealthState, PeripheralHealth
 from hall_protocol.local import Subscribe
-from hall_protocol.tickets import ErrorReply, IssueTicket, TicketReply
-from kiosk.app.agent import AgentConnection, LinkState
-from kiosk.app.devices import DeviceCallbacks, DeviceHub, DevicePrinter
+from hall_protocol.tickets import Ack, ErrorReply, IssueTicket, TicketReply
+from hall_runtime.backoff import Backoff
+from kiosk.agent_client import AgentClient, LinkState
+from kiosk.apps.devices import DeviceCallbacks, DeviceHub, DevicePrinter
 from kiosk.config import DevicesConfig
 from kiosk.viewmodels.printing import LineSize, Receipt, ReceiptLine
 from kiosk.viewmodels.session import IdSource
@@ -54,8 +55,8 @@ def issue(rid: str) -> IssueTicket:
 
 async def test_requests_reconnects_and_health_replay(agent: FakeAgent) -> None:
     states: list[LinkState] = []
-    conn = AgentConnection(agent.path, subscribe=Subscribe(hall_state=True), on_state=states.append,
-                           backoff_initial_s=0.01)
+    conn = AgentClient(agent.path, subscribe=Subscribe(hall_state=True), on_state=states.append,
+                       backoff=Backoff(base=0.01, cap=5.0))
     reply = await conn.request(issue("r0"))
     assert isinstance(reply, ErrorReply)
     assert reply.code is ErrorCode.UNAVAILABLE
@@ -80,7 +81,7 @@ async def test_requests_reconnects_and_health_replay(agent: FakeAgent) -> None:
 
 
 async def test_an_agent_that_is_not_there_yet(tmp_path: Path, hall: HallConfig) -> None:
-    conn = AgentConnection(str(tmp_path / "later.sock"), backoff_initial_s=0.01, backoff_max_s=0.05)
+    conn = AgentClient(str(tmp_path / "later.sock"), backoff=Backoff(base=0.01, cap=0.05))
     task = asyncio.create_task(conn.run())
     try:
         await asyncio.sleep(0.1)
@@ -103,7 +104,7 @@ async def test_a_listener_that_raises_does_not_stop_the_feed(agent: FakeAgent, h
         seen.append(event)
         raise RuntimeError("a broken screen")
 
-    conn = AgentConnection(agent.path, subscribe=Subscribe(hall_state=True), on_event=on_event)
+    conn = AgentClient(agent.path, subscribe=Subscribe(hall_state=True), on_event=on_event)
     task = asyncio.create_task(conn.run())
     try:
         await wait_until(lambda: conn.state.connected)
@@ -115,6 +116,31 @@ async def test_a_listener_that_raises_does_not_stop_the_feed(agent: FakeAgent, h
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_scripts_connect_with_async_with_and_get_every_answer_as_a_reply(agent: FakeAgent) -> None:
+    async with AgentClient(agent.path, subscribe=Subscribe(hall_state=True)) as client:
+        assert client.state.connected
+        assert client.hello is not None
+        assert client.hello.device_id == "kiosk-1"
+        await client.wait_online(5)
+        agent._replies["odd"] = Ack(request_id="odd")  # a hall that answers a ticket request with an ack
+        odd = await client.issue_ticket(issue("odd"))
+        assert isinstance(odd, ErrorReply)
+        assert (odd.request_id, odd.code) == ("odd", ErrorCode.INTERNAL)
+        agent.set_online(False)
+        await client.wait_offline(5)
+    assert not client.state.connected
+    closed = await client.request(issue("late"))
+    assert isinstance(closed, ErrorReply)
+    assert closed.code is ErrorCode.UNAVAILABLE
+
+
+async def test_async_with_and_no_agent_is_a_timeout(tmp_path: Path) -> None:
+    client = AgentClient(str(tmp_path / "nobody.sock"), backoff=Backoff(base=0.01, cap=0.05), hello_timeout_s=0.3)
+    with pytest.raises(TimeoutError, match="no device agent"):
+        async with client:
+            pass
 
 
 def receipt() -> Receipt:

@@ -9,8 +9,8 @@ import pytest
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 
-from kiosk.app.widgets import BUTTON_ROLES
-from kiosk.viewmodels.theme import MIN_CONTRAST, THEMES, Theme, contrast_ratio
+from kiosk.apps.widgets import BUTTON_ROLES
+from kiosk.viewmodels.theme import MIN_CONTRAST, MIN_NON_TEXT_CONTRAST, THEMES, Theme, contrast_ratio
 
 # (text, background) pairs the .kv rules and renderers use besides the buttons
 LABEL_PAIRS = [
@@ -27,3 +27,12 @@ def test_buttons_and_labels_are_readable(theme: Theme) -> None:
     for fg, bg in pairs:
         ratio = contrast_ratio(theme.colour(fg), theme.colour(bg))
         assert ratio >= MIN_CONTRAST, f"{fg} on {bg}: {ratio:.2f}"
+
+
+@pytest.mark.parametrize("theme", THEMES, ids=lambda t: t.name)
+def test_a_surface_tile_has_an_edge_that_shows(theme: Theme) -> None:
+    """Surface tiles (service groups, keys) are nearly the page's colour; their border carries the contrast."""
+    assert contrast_ratio(theme.colour("surface"), theme.colour("background")) < MIN_NON_TEXT_CONTRAST
+    for around in ("background", "surface"):
+        ratio = contrast_ratio(theme.colour("tile_border"), theme.colour(around))
+        assert ratio >= MIN_NON_TEXT_CONTRAST, f"tile_border on {around}: {ratio:.2f}"

@@ -51,7 +51,7 @@ async def test_sim_runs_out_mid_job_and_gives_up_plainly(pdf: Path) -> None:
     with pytest.raises(PaperOut) as info:
         await sim.print_file(pdf)
     assert sim.printed_pages == 2
-    assert info.value.message_zh == "打印纸已用完，请联系工作人员更换。"
+    assert info.value.reason == "media-empty"
     assert "media-empty" in info.value.reasons
     assert (await sim.health()).state is HealthState.FAULT
 

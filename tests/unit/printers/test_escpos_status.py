@@ -123,3 +123,20 @@ def test_emulator_status_bytes_round_trip_through_the_parser(faults: Faults) -> 
         assert (health.state, health.reasons) == (HealthState.DEGRADED, ("media-low",))
     else:
         assert health.state is HealthState.OK
+
+
+@given(st.binary(max_size=8))
+def test_any_status_answer_parses_or_is_a_value_error(raw: bytes) -> None:
+    """Whatever the serial line delivers: a status with a health, or a ValueError (StatusByteError for a byte
+    whose fixed bits are wrong), never another exception."""
+    try:
+        status = FullStatus.parse(raw)
+    except StatusByteError:
+        return
+    except ValueError:
+        assert len(raw) != 4
+        return
+    health = to_health(status)
+    assert health.state in (HealthState.OK, HealthState.DEGRADED, HealthState.FAULT)
+    assert set(health.reasons) <= {"media-empty", "media-low", "cover-open", "cutter-error", "unrecoverable-error",
+                                   "auto-recoverable-error", "recoverable-error", "offline"}

@@ -100,5 +100,4 @@ def test_error_for_reasons(reasons: tuple[str, ...], default: type, expected: ty
     err = error_for_reasons(reasons, "detail", job_id=7, default=default)
     assert type(err) is expected
     assert err.job_id == 7
-    assert err.message_zh
-    assert err.message_en
+    assert err.reasons == reasons

@@ -35,7 +35,7 @@ async def test_sim_from_config_runs_out_after_its_roll(ticket: TicketPrint) -> N
     with pytest.raises(PaperOut) as info:
         await printer.print_ticket(ticket)
     assert not info.value.incomplete
-    assert info.value.message_zh == "打印纸已用完，请联系工作人员更换。"
+    assert info.value.reason == "media-empty"
     assert len(printer.emulator.log.tickets) == 2
 
 
@@ -57,7 +57,7 @@ async def test_sim_paper_out_mid_ticket_is_reported_incomplete(ticket: TicketPri
     with pytest.raises(PaperOut) as info:
         await sim.print_ticket(ticket)
     assert info.value.incomplete
-    assert "未打印完整" in info.value.message_zh
+    assert "paper end" in str(info.value)
     bands = [c for c in sim.emulator.log.commands if c.startswith("GS v 0")]
     assert len(bands) == 3  # stopped right after the band that ran out, the rest never sent
 

@@ -96,7 +96,11 @@ def test_topics_are_built_and_parsed() -> None:
     assert t == "ov/v1/demo/device/kiosk-1/state"
     p = topics.parse(t)
     assert (p.hall, p.kind, p.name, p.leaf) == ("demo", "device", "kiosk-1", "state")
-    assert topics.parse(topics.rpc("demo", RpcService.TICKET)).name == "ticket"
+    rpc = topics.parse(topics.rpc("demo", "kiosk-1", RpcService.TICKET))
+    assert (rpc.name, rpc.leaf, rpc.service, rpc.is_rpc()) == ("kiosk-1", "rpc", RpcService.TICKET, True)
+    assert topics.is_rpc(topics.rpc("demo", "kiosk-1", RpcService.LEASE))
+    assert not topics.is_rpc(topics.device_reply("demo", "kiosk-1"))
+    assert not topics.is_rpc("not/a/topic")
     assert topics.parse(topics.display("demo", "A")).kind == "display"
 
 

@@ -109,8 +109,7 @@ async def test_card_pulled_mid_exchange() -> None:
     await stream.__anext__()
     with pytest.raises(CardRemovedError) as info:
         await reader.transmit(READ)
-    assert info.value.message_zh == "卡片已移开，请重新放置。"
-    assert info.value.message_en
+    assert info.value.reason == "card-removed"
     assert await stream.__anext__() == CardRemoved(reader.name)
 
 
@@ -172,7 +171,7 @@ async def test_social_security_holder_needs_psam() -> None:
     reader.insert(sscard(holder_sw="6982"))
     with pytest.raises(PsamRequired) as info:
         await reader.run_script(SocialSecurityCardApplication(read_holder=True))
-    assert "授权终端" in info.value.message_zh
+    assert info.value.reason == "psam-required"
     psam = FakePsam()
     with pytest.raises(PsamRequired):
         await reader.run_script(SocialSecurityCardApplication(read_holder=True, psam=psam))

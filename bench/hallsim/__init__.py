@@ -1,0 +1,1 @@
+"""Discrete-event simulation of a service hall driving the real queue engine (``python -m bench.hallsim``)."""

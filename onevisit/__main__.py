@@ -1,0 +1,5 @@
+import sys
+
+from onevisit.cli import main
+
+sys.exit(main())

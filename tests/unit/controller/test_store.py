@@ -1,0 +1,36 @@
+"""The controller store keeps the hall secret: made once, the same after a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hall_controller.core import ControllerCore
+from hall_controller.engine.ids import SECRET_BYTES, TicketKeys
+from hall_controller.store import Store
+from hall_protocol.hall_config import load_hall_config
+
+CONFIG = load_hall_config(Path(__file__).resolve().parents[3] / "configs/demo/hall.toml")
+T0 = 1_795_000_000.0
+
+
+async def test_the_hall_secret_is_made_once_and_kept(tmp_path: Path) -> None:
+    db = tmp_path / "hall.db"
+    store = await Store.open(db)
+    try:
+        secret = await store.hall_secret()
+        assert len(secret) == SECRET_BYTES
+        assert await store.hall_secret() == secret
+    finally:
+        await store.close()
+    store = await Store.open(db)
+    try:
+        assert await store.hall_secret() == secret
+        core = await ControllerCore.restore(CONFIG, store, T0)
+        assert core.state.keys == TicketKeys(secret)
+    finally:
+        await store.close()
+    other = await Store.open(tmp_path / "other.db")
+    try:
+        assert await other.hall_secret() != secret
+    finally:
+        await other.close()
