@@ -95,7 +95,7 @@ async def serve(config_path: str, host: str, port: int, db_path: str, enrollment
                     # enrolled devices are known by the registry; the hall config's static devices still count
                     directory = DeviceDirectory(config, enrolment.actor)
                     service = ControllerService(core, store, on_device=enrolment.on_device_message,
-                                                directory=directory)
+                                                directory=directory, broker_switch=enrolment.admin)
                     tg.create_task(service.run(host, port, username=CONTROLLER_USER, password=password))
                     tg.create_task(run_enrollment(enrolment, api_host=enrollment.api_host,
                                                   api_port=enrollment.api_port))

@@ -52,6 +52,16 @@ class TokenBucket:
         return 0.0 if have >= 1.0 else (1.0 - have) / self.rate
 
 
+def spend(buckets: dict[K, TokenBucket], sender: K, rate: float, burst: float, now: float) -> bool:
+    """Spend one of ``sender``'s tokens in ``buckets`` (a new sender starts with a full bucket)."""
+    bucket = buckets.get(sender)
+    if bucket is None:
+        if len(buckets) > 10_000:  # unknown senders by the thousand: forget rather than grow
+            buckets.clear()
+        bucket = buckets[sender] = TokenBucket(rate, burst)
+    return bucket.take(now)
+
+
 class FairQueue(Generic[K, T]):
     def __init__(
         self,

@@ -31,7 +31,8 @@ from hall_controller.committed import CommitListener, Committed, NewContact
 from hall_controller.core import ControllerCore, Decision
 from hall_controller.device_watch import DeviceWatch
 from hall_controller.engine.events import Event
-from hall_controller.fairness import FairQueue, TokenBucket
+from hall_controller.fairness import FairQueue, TokenBucket, spend
+from hall_controller.flood_guard import BrokerSwitch, Strikes, cut_off
 from hall_controller.live import LiveHub
 from hall_controller.publications import Publication
 from hall_controller.sequence_audit import SequenceAudit
@@ -98,9 +99,11 @@ class ControllerService:
         on_device: DeviceListener | None = None,
         directory: DeviceDirectory | None = None,
         hub: LiveHub | None = None,
+        broker_switch: BrokerSwitch | None = None,
     ) -> None:
         """``on_device`` receives every device's presence and events (the enrolment registry follows them on
-        this one connection). ``directory`` says who each device is (default: the hall config's devices)."""
+        this one connection). ``directory`` says who each device is (default: the hall config's devices).
+        ``broker_switch`` cuts off a device that keeps sending hostile requests (flood_guard.py)."""
         self.core = core
         self.store = store
         self.clock = clock
@@ -113,6 +116,7 @@ class ControllerService:
         self._refusals: dict[str, TokenBucket] = {}
         self._device_messages: dict[str, TokenBucket] = {}
         self._log = LogLimiter()
+        self.broker_switch, self.strikes = broker_switch, Strikes()
         self.handled = 0
         self.refused = 0
         # (sender, seconds from decoding a device's request to publishing its answer): the wait this controller's
@@ -198,7 +202,8 @@ class ControllerService:
             if parsed.leaf is not None:
                 self.devices.on_message(parsed.name, parsed.leaf, payload_bytes(message), correlation_of(message))
             if self.on_device is not None and parsed.leaf in (topics.DeviceLeaf.STATE, topics.DeviceLeaf.EVENTS):
-                if _take(self._device_messages, parsed.name, DEVICE_MESSAGES_PER_S, DEVICE_MESSAGE_BURST):
+                if spend(self._device_messages, parsed.name, DEVICE_MESSAGES_PER_S, DEVICE_MESSAGE_BURST,
+                         time.monotonic()):
                     self._spawn(self.on_device(parsed.name, parsed.leaf, payload_bytes(message)))
                 else:  # each one is a registry write in a thread: a flood of them must not become thousands
                     self._log.log(log, logging.WARNING, f"device-flood:{parsed.name}",
@@ -211,6 +216,7 @@ class ControllerService:
         if response_topic != own_reply:
             # Answering elsewhere would let a device make the controller publish into any topic it names.
             self.refused += 1
+            self._strike(sender)
             self._log.log(log, logging.WARNING, f"reply-topic:{sender}",
                           "device %s: request not acted on: its response topic must be %s, not %r",
                           sender, own_reply, (response_topic or "")[:200])
@@ -225,6 +231,7 @@ class ControllerService:
         except ProtocolError as err:
             self._log.log(log, logging.WARNING, f"malformed:{sender}", "device %s sent a malformed request: %s",
                           sender, err)
+            self._strike(sender)
             self._refuse(sender, response_topic, correlation, ErrorReply(
                 request_id="", code=err.code, message=err.message, field=err.field))
             return
@@ -269,8 +276,13 @@ class ControllerService:
     def _refuse(self, sender: str, response_topic: str, correlation: bytes | None, reply: ErrorReply) -> None:
         """Answer a refusal, unless this device has had its share of refusals this second (then drop it)."""
         self.refused += 1
-        if _take(self._refusals, sender, REFUSALS_PER_S, REFUSAL_BURST):
+        if spend(self._refusals, sender, REFUSALS_PER_S, REFUSAL_BURST, time.monotonic()):
             self._queue.put(sender, _Incoming(None, reply, response_topic, correlation, sender, None))
+
+    def _strike(self, device: str) -> None:
+        """A hostile request from ``device``: past what an honest agent could send, cut it off at the broker."""
+        if self.strikes.strike(device, time.monotonic()) and self.broker_switch is not None:
+            self._spawn(cut_off(self.broker_switch, device, self.strikes.cool_down_s))
 
     # -- deciding and answering --------------------------------------------------------------------
 
@@ -319,6 +331,8 @@ class ControllerService:
             answers.append((item, reply, decision))
             if decision is None:
                 continue
+            if item.response_topic and getattr(decision.reply, "code", None) is ErrorCode.FORBIDDEN:
+                self._strike(item.sender)
             events.extend(decision.events)
             decided.extend(decision.decided)
             if decision.contact is not None:
@@ -398,16 +412,6 @@ class ControllerService:
                 for p in publications
             )
         )
-
-
-def _take(buckets: dict[str, TokenBucket], sender: str, rate: float, burst: float) -> bool:
-    """Spend one of ``sender``'s tokens in ``buckets`` (a new sender starts with a full bucket)."""
-    bucket = buckets.get(sender)
-    if bucket is None:
-        if len(buckets) > 10_000:  # unknown senders by the thousand: forget rather than grow
-            buckets.clear()
-        bucket = buckets[sender] = TokenBucket(rate, burst)
-    return bucket.take(time.monotonic())
 
 
 async def _gathered(*publishes: Awaitable[Any]) -> None:

@@ -29,6 +29,7 @@ import logging
 import secrets
 import ssl
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -144,6 +145,12 @@ def remove_device_commands(device_id: str) -> list[Command]:
     ]
 
 
+def switch_commands(device_ids: Sequence[str], *, enabled: bool) -> list[Command]:
+    """Turn device clients off (the broker disconnects them and refuses them) or on again, keeping their
+    credentials and roles (a cool-down, not a retirement)."""
+    return [{"command": "enableClient" if enabled else "disableClient", "username": d} for d in device_ids]
+
+
 def _is_missing(error: str) -> bool:
     return "not found" in error.lower()
 
@@ -155,6 +162,10 @@ class BrokerCredentials(Protocol):
                          *, text_name: str = "") -> None: ...
 
     async def remove_device(self, device_id: str) -> None: ...
+
+    async def suspend_device(self, device_id: str) -> None: ...
+
+    async def resume_devices(self, device_ids: Sequence[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -240,3 +251,10 @@ class BrokerAdmin:
 
     async def remove_device(self, device_id: str) -> None:
         await self.execute(remove_device_commands(device_id), missing_ok=True)
+
+    async def suspend_device(self, device_id: str) -> None:
+        await self.execute(switch_commands([device_id], enabled=False))
+
+    async def resume_devices(self, device_ids: Sequence[str]) -> None:
+        """Enable ``device_ids`` again; one already gone (retired meanwhile, never enrolled) is no error."""
+        await self.execute(switch_commands(device_ids, enabled=True), missing_ok=True)

@@ -310,11 +310,16 @@ class EnrollmentService:
         return await asyncio.to_thread(self.registry.get, device_id, now)
 
     async def reconcile_broker(self) -> int:
-        """Delete the broker clients of every retired device (idempotent). Returns how many were retired."""
-        retired = [d.device_id for d in await asyncio.to_thread(self.registry.devices)
-                   if d.status is DeviceStatus.RETIRED]
+        """Delete the broker clients of every retired device, and enable every other enrolled one (a cool-down
+        for a hostile device, flood_guard.py, ends with the controller that started it). Idempotent. Returns
+        how many were retired."""
+        devices = await asyncio.to_thread(self.registry.devices)
+        retired = [d.device_id for d in devices if d.status is DeviceStatus.RETIRED]
         for device_id in retired:
             await self.admin.remove_device(device_id)
+        enrolled = [d.device_id for d in devices if d.status not in (DeviceStatus.RETIRED, DeviceStatus.PENDING)]
+        if enrolled:
+            await self.admin.resume_devices(enrolled)
         return len(retired)
 
     def refresh_crl(self) -> None:

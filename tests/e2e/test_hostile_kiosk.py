@@ -2,9 +2,9 @@
 the shipped mutual-TLS + dynamic-security config, two enrolled kiosks and an enrolled window terminal. The
 attacker is an enrolled kiosk speaking raw MQTT with its own identity (certificate, username, password).
 
-Asserted: the controller process stays up (also across a restart with a poisoned retained message), the other
-kiosk's p99 stays under 50 ms during a 5,000-request flood, and nothing the role table refuses is executed
-(the event log, the hall state and the tickets say so afterwards)."""
+Asserted: the controller process stays up (also across a restart with a poisoned retained message), a
+5,000-request flood is cut off at the broker while the other kiosk keeps getting tickets, and nothing the role
+table refuses is executed (the event log, the hall state and the tickets say so afterwards)."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ from tests.integration.controller.hostile import DEEP, Flooder, RawDevice, hosti
 ROOT = Path(__file__).resolve().parents[2]
 HALL_TOML = ROOT / "configs/demo/hall.toml"
 HALL = "demo"
-# The issue's target is 50 ms and is not met here; tests/integration/controller/test_hostile_device.py holds the
-# controller's own share of the wait and says why the end-to-end figure follows the machine's load. Here the
-# bound only says that nothing times out; the figure is printed.
+# The issue's target is 50 ms; the figure is printed. What the flood sent before the broker cut the attacker off
+# is still read in arrival order (tests/integration/controller/test_hostile_device.py holds the controller's own
+# share of the wait), so on a loaded machine the victim's worst wait follows the machine's load.
 FLOOD, FLOOD_S, P99_BOUND_S = 5000, 2.0, 5.0
 
 
@@ -237,15 +237,18 @@ async def test_an_enrolled_kiosk_cannot_stop_or_steer_the_hall(tmp_path: Path) -
 
             # The flood: 5,000 requests of every hostile kind with the attacker's identity (a C client in its own
             # process, as cheap for this machine as a kiosk elsewhere), while the victim takes tickets at an
-            # honest kiosk's pace.
+            # honest kiosk's pace for as long as the flood was meant to last. The controller cuts the attacker
+            # off at the broker once its requests are plainly hostile (flood_guard.py).
             log_before = len(hall.log().splitlines())
             latencies: list[float] = []
             broker = attacker_cfg.broker
             flooder = Flooder(broker.host, broker.port, HALL, attacker_cfg.device_id, username=broker.username,
                               password=password_of(attacker_cfg),
                               tls=(broker.ca_file, broker.cert_file, broker.key_file))
-            flooding = asyncio.create_task(flooder.run(hostile_payloads(FLOOD), seconds=FLOOD_S))
-            while not flooding.done():
+            flooding = asyncio.create_task(flooder.run(hostile_payloads(FLOOD), seconds=FLOOD_S,
+                                                       may_be_cut_off=True))
+            until = time.monotonic() + FLOOD_S
+            while time.monotonic() < until:
                 reply, took = await victim.timed(IssueTicket(request_id=rid(), service="GJJ-DRAW"), timeout=10)
                 assert isinstance(reply, TicketReply), reply
                 latencies.append(took)
@@ -256,14 +259,28 @@ async def test_an_enrolled_kiosk_cannot_stop_or_steer_the_hall(tmp_path: Path) -
             # what the flood asked for and the table refuses did not happen: no VIP ticket, no call at W1
             assert hall.events('"vip"') == 0
             assert await window_state(victim, "W1") == "closed"
-        print(f"\nprovisioned hall flood: {FLOOD} requests in {took_s:.2f} s; victim: "
-              f"{len(latencies)} tickets, p50 {sorted(latencies)[len(latencies) // 2] * 1000:.1f} ms, "
-              f"p99 {p99(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms; "
-              f"{log_lines} controller log lines")
+        print(f"\nprovisioned hall flood: {FLOOD} requests handed to the attacker's client in {took_s:.2f} s "
+              f"(cut off at the broker: {flooder.cut_off}); victim: {len(latencies)} tickets, "
+              f"p50 {sorted(latencies)[len(latencies) // 2] * 1000:.1f} ms, p99 {p99(latencies) * 1000:.1f} ms, "
+              f"max {max(latencies) * 1000:.1f} ms; {log_lines} controller log lines")
         assert hall.alive(), hall.log()[-3000:]
+        assert flooder.cut_off, flooder.stderr  # mosquitto_pub: "The client is not currently connected"
+        assert "cut off at the broker" in hall.log()
         assert p99(latencies) < P99_BOUND_S
         assert len(latencies) >= 3  # the victim was served while the flood went on
         assert log_lines <= 40
+
+        # Cooling down, the attacker cannot even connect; a controller that starts again enables every enrolled
+        # device (the timed end of a cool-down is tests/unit/controller/test_flood_guard.py's).
+        with pytest.raises(aiomqtt.MqttError):
+            async with connected(attacker_cfg):
+                pass
+        hall.restart_controller()
+        async with connected(victim_cfg) as (victim,):
+            await serving(victim, hall)
+        async with connected(attacker_cfg) as (attacker,):
+            assert isinstance(await attacker.request(IssueTicket(request_id=rid(), service="SB-CARD"), timeout=10),
+                              TicketReply)
     finally:
         hall.procs.stop_all()
         hall.broker.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class FakeBroker:
 
     clients: dict[str, tuple[Role, str, str]] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+    suspended: set[str] = field(default_factory=set)
     down: bool = False
 
     async def add_device(self, hall: str, device_id: str, role: Role, zone: str, password: str,
@@ -34,6 +36,16 @@ class FakeBroker:
             raise BrokerAdminError("broker down", "消息服务器不可达")
         self.clients.pop(device_id, None)
         self.removed.append(device_id)
+
+    async def suspend_device(self, device_id: str) -> None:
+        if self.down:
+            raise BrokerAdminError("broker down", "消息服务器不可达")
+        self.suspended.add(device_id)
+
+    async def resume_devices(self, device_ids: Sequence[str]) -> None:
+        if self.down:
+            raise BrokerAdminError("broker down", "消息服务器不可达")
+        self.suspended.difference_update(device_ids)
 
 
 class Clock:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiomqtt
@@ -46,6 +47,12 @@ class NoBroker:
         raise AssertionError("not used here")
 
     async def remove_device(self, device_id: str) -> None:
+        raise AssertionError("not used here")
+
+    async def suspend_device(self, device_id: str) -> None:
+        raise AssertionError("not used here")
+
+    async def resume_devices(self, device_ids: Sequence[str]) -> None:
         raise AssertionError("not used here")
 
 
@@ -172,3 +179,32 @@ def test_a_request_answered_to_any_other_topic_is_not_acted_on() -> None:
         assert (service._queue.size, service.refused) == (0, 1), response_topic
     service, _ = asyncio.run(accept(message(topics.rpc(HALL, KIOSK, RpcService.TICKET), request, own, b"c", [])))
     assert service._queue.size == 1
+
+
+class RecordingSwitch:
+    def __init__(self) -> None:
+        self.suspended: list[str] = []
+
+    async def suspend_device(self, device_id: str) -> None:
+        self.suspended.append(device_id)
+
+    async def resume_devices(self, device_ids: Sequence[str]) -> None:
+        raise AssertionError("not within the cool-down")
+
+
+async def test_hostile_requests_cut_a_device_off_at_the_broker_and_valid_ones_at_any_volume_never() -> None:
+    switch = RecordingSwitch()
+    service = ControllerService(CORE, typing.cast(Store, object()), broker_switch=switch)
+    own, rpc = topics.device_reply(HALL, KIOSK), topics.rpc(HALL, KIOSK, RpcService.TICKET)
+    # an honest backlog arriving at once (after a controller outage): volume is no reason
+    for i in range(2000):
+        service._accept_one(message(rpc, encode(IssueTicket(request_id=f"r{i}", service="SB-CARD")), own, b"c", []))
+    # an answer asked for elsewhere, a body that does not decode: hostile
+    for _ in range(40):
+        service._accept_one(message(rpc, b"{", own, b"c", []))
+        service._accept_one(message(rpc, b"{}", "#", b"c", []))
+    await asyncio.sleep(0)
+    assert switch.suspended == [KIOSK]  # past the burst, once
+    assert service.strikes.devices_cooling(time.monotonic()) == [KIOSK]
+    for task in service._tasks:  # the cool-down's wait
+        task.cancel()
