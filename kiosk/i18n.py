@@ -449,6 +449,7 @@ MESSAGES: Final[dict[str, dict[Lang, str]]] = {
     },
     # the start screen's facts about the hall, and what it says at once when the hall is offline
     "attract.today": {"zh": "今日大厅", "en": "The hall today"},
+    "attract.shortcuts": {"zh": "常办事项", "en": "Most asked for"},
     "attract.hours": {"zh": "办理时间 {opens}–{closes}", "en": "Open {opens}–{closes}"},
     "attract.offline.title": {
         "zh": "网络中断：可先取临时号票",

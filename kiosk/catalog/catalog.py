@@ -90,6 +90,7 @@ class Catalog:
             for d in config.departments
         )
         self.index = SearchIndex([*self._packages.values(), *self._services.values()])
+        self.shortcuts: tuple[Entry, ...] = tuple(self.entry(code) for code in config.shortcuts)
 
     def _package_entry(self, p: Package) -> Entry:
         first = self._services[p.steps[0]]
@@ -198,6 +199,10 @@ def validate_catalog(
     for code, svc in services.items():
         if svc.kiosk_capable and code not in described:
             bad("services", code, f"{code!r} is kiosk_capable in hall.toml: add a [[services]] entry with kiosk_screen")
+    check_unique("shortcuts", list(config.shortcuts))
+    for i, code in enumerate(config.shortcuts):
+        if code not in services and code not in package_ids:
+            bad(f"shortcuts[{i}]", code, f"{code!r} is neither a service of hall.toml nor a package of this catalog")
     for i, p in enumerate(config.packages):
         for j, code in enumerate(p.steps):
             check_service(f"packages[{i}].steps[{j}] (package {p.id})", code)

@@ -84,3 +84,5 @@ class CatalogConfig(ConfigStruct, kw_only=True, frozen=True):
     departments: Annotated[tuple[Department, ...], msgspec.Meta(min_length=1)]
     packages: tuple[Package, ...] = ()
     services: tuple[ServiceInfo, ...] = ()
+    shortcuts: Annotated[tuple[Code, ...], msgspec.Meta(max_length=4)] = ()
+    """常办事项: up to four services or packages the start screen offers straight away (the hall's most asked)."""

@@ -130,6 +130,18 @@ def document(x: float, y: float, s: float) -> None:
     _circle(x, y, s, 0.56, 0.26, 0.12)
 
 
+def cross(x: float, y: float, s: float) -> None:
+    """医保: a medical cross."""
+    _line(x, y, s, 0.38, 0.1, 0.62, 0.1, 0.62, 0.38, 0.9, 0.38, 0.9, 0.62, 0.62, 0.62, 0.62, 0.9, 0.38, 0.9,
+          0.38, 0.62, 0.1, 0.62, 0.1, 0.38, 0.38, 0.38, close=True)
+
+
+def magnifier(x: float, y: float, s: float) -> None:
+    """进度查询: a magnifying glass."""
+    _circle(x, y, s, 0.42, 0.58, 0.28)
+    _line(x, y, s, 0.62, 0.38, 0.9, 0.1)
+
+
 def plain(x: float, y: float, s: float) -> None:
     """Any other group (a department): a building's outline, which says "an office" and nothing more."""
     _line(x, y, s, 0.1, 0.72, 0.5, 0.92, 0.9, 0.72, close=True)
@@ -151,6 +163,19 @@ ICONS: dict[str, Draw] = {
     "restaurant": bowl,
     "convenience": bag,
     "business-print": document,
+    # the icon names catalog.toml gives services and packages (the start screen's shortcuts)
+    "card": card,
+    "elder": walking_cane,
+    "house-coin": coin,
+    "house": house,
+    "shop": shopfront,
+    "baby": baby,
+    "briefcase": briefcase,
+    "medical": cross,
+    "food": bowl,
+    "printer": printer,
+    "store": bag,
+    "progress": magnifier,
 }
 
 

@@ -66,14 +66,10 @@ def slide_contents(vm: KioskViewModel, lang: Lang) -> list[Widget]:
 
 
 def hall_today(vm: KioskViewModel, lang: Lang) -> Widget:
-    """The hall's hours at the foot of the slide, where the slide's text leaves room: redrawn with the slide,
-    never the buttons."""
-    lines = [label(Text("attract.today").render(lang), kind="small", bold=True, fg="primary")]
-    lines += [label(line.render(lang), kind="body", ov_id="attract.today.line") for line in vm.hall_today()]
-    box = panel(lines, bg="background", ov_id="attract.today")
-    box.padding = (dp(14), dp(6))
-    box.spacing = 0
-    return box
+    """The hall's hours in one line at the foot of the slide (the room under it holds the shortcuts):
+    redrawn with the slide, never the buttons."""
+    parts = [Text("attract.today").render(lang), *(line.render(lang) for line in vm.hall_today())]
+    return label("  ·  ".join(parts), kind="body", halign="center", fg="text_muted", ov_id="attract.today")
 
 
 def attract(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
@@ -94,6 +90,7 @@ def attract(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     return [
         *offline,
         slide,
+        *shortcuts(vm, a, lang),
         pin(label(at.prompt.render(lang), kind="body" if vm.elder else "large", halign="center",
                   ov_id="attract.prompt")),
         pin(button(Text("attract.start").render(lang), lambda: a.start(True), ov_id="attract.start", kind="title")),
@@ -106,6 +103,28 @@ def attract(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
                    kind="large"),
         ])),
     ]
+
+
+def shortcuts(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
+    """常办事项: the hall's most asked services, one touch from the start, as at a ticket dispenser. Only in the
+    room the Chinese slide leaves: elder mode's big buttons, the longer English text and the offline notice fill
+    the screen without them (they would sit below the fold), and 不刷卡，先看看 / Browse leads to the same
+    services."""
+    entries = () if vm.elder or lang != "zh" or vm.attract.offline else vm.finder.catalog.shortcuts
+    if not entries:
+        return []
+    tiles = [tile(short_name(e.name.render(lang)), e.icon, partial(a.choose_entry, e.code),
+                  ov_id=f"attract.shortcut.{e.code}", icon_left=True, kind="body") for e in entries]
+    return [label(Text("attract.shortcuts").render(lang), kind="small", bold=True, fg="primary"),
+            grid(tiles, 2, spacing=8)]
+
+
+def short_name(name: str) -> str:
+    """A name without its bracketed detail, for a tile with room for one line: 自助打印（证明、回执、电子证照）
+    is 自助打印 there (the service's page gives the whole name)."""
+    for bracket in ("（", " ("):
+        name = name.split(bracket, 1)[0]
+    return name.strip()
 
 
 # identify -----------------------------------------------------------------------------------------------
@@ -214,9 +233,10 @@ def finder(vm: KioskViewModel, a: KioskActions, lang: Lang) -> list[Widget]:
     return out
 
 
-def tile(text: str, group_id: str, action: Callable[[], Any], *, ov_id: str, icon_left: bool) -> IconTile:
-    """A service group's tile: its icon over its name, or left of it in a one-column list."""
-    w = IconTile(text=keep_together(text), icon=group_id, ov_id=ov_id, role="surface", kind="large",
+def tile(text: str, icon: str, action: Callable[[], Any], *, ov_id: str, icon_left: bool,
+         kind: str = "large") -> IconTile:
+    """A tile with an icon (a service group's, or a catalog icon name) over its name, or left of it."""
+    w = IconTile(text=keep_together(text), icon=icon, ov_id=ov_id, role="surface", kind=kind,
                  icon_left=icon_left)
     w.bind(on_release=lambda *_a: action())
     return w

@@ -78,6 +78,7 @@ async def check_screen(ui: RemoteUi, where: str, primary: list[str]) -> dict[str
 
 
 START_BUTTONS = ("attract.start", "attract.browse", "attract.checkin", "attract.rate", "top.elder", "top.lang")
+SHORTCUTS = [f"attract.shortcut.{code}" for code in ("SB-CARD", "GJJ-DRAW", "PRINT", "PROGRESS")]  # catalog.toml
 
 
 async def test_start_screen_in_chinese_elder_mode_and_english(home: RemoteUi, tmp_path: Path) -> None:
@@ -93,9 +94,14 @@ async def test_start_screen_in_chinese_elder_mode_and_english(home: RemoteUi, tm
         assert await ui.call("first_slide") == 0
         found = await check_screen(ui, name, [*START_BUTTONS, "attract.prompt"])
         assert "nav.home" not in found, "the start screen has no navigation bar in its widget tree"
-        slide = found["attract.slide"]["box_dp"]
+        # 常办事项 under the slide, one touch each, in the room the Chinese slide leaves (elder mode's big buttons
+        # and the English text fill the screen)
+        shortcuts = [k for k in found if k.startswith("attract.shortcut.")]
+        assert sorted(shortcuts) == ([] if elder or taps else sorted(SHORTCUTS)), name
+        assert all(found[k]["visible"] for k in shortcuts), f"{name}: a shortcut is below the fold"
+        lowest = min(found[k]["box_dp"][1] for k in ["attract.slide", *shortcuts])
         start = found["attract.start"]["box_dp"]
-        assert slide[1] - (start[1] + start[3]) < 200, f"{name}: an empty band between the slides and the buttons"
+        assert lowest - (start[1] + start[3]) < 200, f"{name}: an empty band between the slides and the buttons"
         await shot(ui, tmp_path, name)
         first = {k: found[k]["box_dp"] for k in START_BUTTONS}
         for _slide in range(3):
@@ -169,7 +175,7 @@ async def test_the_start_screen_tells_the_halls_hours_and_says_at_once_when_offl
     assert await ui.call("first_slide") == 0
     found = await check_screen(ui, "start", [*START_BUTTONS, "attract.today"])
     buttons = {k: found[k]["box_dp"] for k in START_BUTTONS}
-    assert "办理时间 00:00–23:59" in plain((await ui.state())["texts"])
+    assert any("办理时间 00:00–23:59" in text for text in plain((await ui.state())["texts"]))
     agent.push(HallState(hall="demo", ts=SUNDAY, seq=1))
     await ui.wait("the hall state", lambda s: s["online"])
     found = await check_screen(ui, "start with the hall's state", [*START_BUTTONS, "attract.today"])
@@ -220,6 +226,24 @@ async def test_every_button_of_the_elder_start_screen_responds(home: RemoteUi) -
         await ui.call("elder", on=True)
         state = await ui.tap(ov_id)
         assert expect[ov_id](state), f"{ov_id} did not respond: {state['screen']}"
+
+
+async def test_each_shortcut_of_the_start_screen_leads_straight_to_its_service(home: RemoteUi) -> None:
+    """常办事项, tapped through Kivy's touch path: a service with a guide opens it, one done at the kiosk opens its
+    screen, any other gives its ticket at once (as at a ticket dispenser)."""
+    ui = home
+    expect = {
+        "attract.shortcut.GJJ-DRAW": lambda s: s["screen"] == "guide",
+        "attract.shortcut.PRINT": lambda s: s["screen"] == "selfprint",
+        "attract.shortcut.PROGRESS": lambda s: s["screen"] == "progress",
+        "attract.shortcut.SB-CARD": lambda s: s["screen"] == "ticket" and s["ticket_phase"] == "issued",
+    }
+    assert sorted(expect) == sorted(SHORTCUTS)
+    for ov_id, arrived in expect.items():
+        await ui.call("home")
+        await ui.tap(ov_id)
+        await ui.wait(f"{ov_id} to lead to its service", arrived)
+    await ui.call("home")
 
 
 @pytest.mark.parametrize("mode", ["", "_elder", "_en"], ids=["standard", "elder", "english"])

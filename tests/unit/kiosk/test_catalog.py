@@ -152,3 +152,18 @@ def test_catalog_file_with_broken_guide_dir_fails(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:  # the catalog names guides that the folder lacks
         load_catalog_file(tmp_path / "catalog.toml")
     assert any(p.field.endswith(".guide") and "no guide file" in p.message for p in info.value.problems)
+
+
+def test_shortcuts_name_services_or_packages_at_most_four_once_each(tmp_path: Path, hall: HallConfig,
+                                                                    catalog: Catalog) -> None:
+    assert [e.code for e in catalog.shortcuts] == ["SB-CARD", "GJJ-DRAW", "PRINT", "PROGRESS"]
+    assert load_catalog(_write(tmp_path, MINIMAL), hall).shortcuts == ()
+    with pytest.raises(ConfigError) as info:
+        load_catalog(_write(tmp_path, 'shortcuts = ["SB-CARD", "SB-CRAD", "SB-CARD"]\n' + MINIMAL), hall)
+    assert sorted((p.field, p.value) for p in info.value.problems) == [
+        ("shortcuts[1]", "'SB-CRAD'"), ("shortcuts[2]", "'SB-CARD'")]
+    assert "neither a service of hall.toml nor a package" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        load_catalog(_write(tmp_path, 'shortcuts = ["SB-CARD", "GJJ-DRAW", "PRINT", "PROGRESS", "BDC-REG"]\n'
+                            + MINIMAL), hall)
+    assert info.value.problems[0].field == "shortcuts"

@@ -44,3 +44,10 @@ def test_every_icon_draws_inside_its_square_in_the_colour_it_is_given() -> None:
                 xs, ys = [x, x + w], [y, y + h]
             assert all(99 <= x <= 141 for x in xs), (name, shape)
             assert all(199 <= y <= 241 for y in ys), (name, shape)
+
+
+def test_every_shortcut_of_the_demo_catalog_has_a_drawing_of_its_own(catalog: Catalog) -> None:
+    assert catalog.shortcuts
+    drawings = [icon_for(e.icon) for e in catalog.shortcuts]
+    assert plain not in drawings
+    assert len(set(drawings)) == len(drawings), "two shortcuts look alike"
