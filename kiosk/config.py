@@ -54,6 +54,19 @@ class SpeechConfig(ConfigStruct, frozen=True):
     player: Literal["auto", "aplay", "paplay", "pw-play", "none"] = "auto"
 
 
+class AnnounceConfig(ConfigStruct, frozen=True):
+    """A hall screen says each call aloud, for visitors who cannot read it: a chime, then the number and the
+    window in ``languages`` (through ``[speech]``). Off by default: a hall chooses which screens speak."""
+
+    chime: bool = False
+    speak: bool = False
+    languages: Annotated[tuple[Lang, ...], msgspec.Meta(min_length=1, max_length=2)] = ("zh",)
+
+    @property
+    def enabled(self) -> bool:
+        return self.chime or self.speak
+
+
 class WindowConfig(ConfigStruct, frozen=True):
     """The UI window. A kiosk is a portrait touch screen; a desktop demo can use a smaller window."""
 
@@ -103,6 +116,7 @@ class KioskConfig(ConfigStruct, frozen=True):
     document_service: Literal["none", "sim"] = "sim"  # self-service printing / progress backend
     idle: IdleConfig = msgspec.field(default_factory=IdleConfig)
     speech: SpeechConfig = msgspec.field(default_factory=SpeechConfig)
+    announce: AnnounceConfig = msgspec.field(default_factory=AnnounceConfig)  # hall screen: calls said aloud
     window: WindowConfig = msgspec.field(default_factory=WindowConfig)
     devices: DevicesConfig = msgspec.field(default_factory=DevicesConfig)
     model: KioskModelConfig = msgspec.field(default_factory=KioskModelConfig)

@@ -20,6 +20,10 @@ BOARD_MESSAGES: Final[dict[str, dict[Lang, str]]] = {
     },
     "hall_screen.before_outage": {"zh": "离线前的叫号", "en": "Before the outage"},
     "hall_screen.notice": {"zh": "通知", "en": "Notice"},
+    # said aloud by a hall screen with [announce] (kiosk/announce.py)
+    "hall_screen.announce": {"zh": "请{number}号到{window}办理", "en": "Number {number}, please go to {window}."},
+    "hall_screen.announce.recall": {"zh": "再次呼叫：请{number}号到{window}办理",
+                                    "en": "Calling again: number {number}, please go to {window}."},
     "window_display.offline": {
         "zh": "系统离线 — 请听从窗口工作人员安排",
         "en": "System offline — please follow the staff at this window",

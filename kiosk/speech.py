@@ -191,20 +191,25 @@ class Speaker:
         else:
             self._serial += 1
             wav = await self.render(text, lang, self._dir / f"say-{self._serial}.wav")
-        played = False
-        if self._player is not None:
-            proc = await asyncio.create_subprocess_exec(
-                *self._player, str(wav), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-            )
-            self._proc = proc
-            try:
-                played = await proc.wait() == 0
-            except asyncio.CancelledError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
-                raise
-            if not played:
-                log.warning("audio player %s failed; speech is rendered only", self._player[0])
+        played = await self.play_file(wav)
         self.last = Utterance(text=text, lang=lang, wav=wav, played=played)
         return self.last
+
+    async def play_file(self, wav: Path) -> bool:
+        """Play a WAV through the player; False when there is none or it failed (then it is rendered only)."""
+        if self._player is None:
+            return False
+        proc = await asyncio.create_subprocess_exec(
+            *self._player, str(wav), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
+        self._proc = proc
+        try:
+            played = await proc.wait() == 0
+        except asyncio.CancelledError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+            raise
+        if not played:
+            log.warning("audio player %s failed; sound is rendered only", self._player[0])
+        return played

@@ -106,11 +106,20 @@ def _build_hall_screen(config: KioskConfig, base: Path, started_at: float, use_p
     board = HallBoard(hall, zone=config.zone)
     zones = (config.zone,) if config.zone else tuple(z.id for z in hall.zones)
     agent = AgentClient(config.agent_socket, subscribe=Subscribe(zones=zones, calls=True, hall_state=True))
-    app = HallScreenApp(board, started_at=started_at)
+    if not config.announce.enabled:
+        app = HallScreenApp(board, started_at=started_at)
+        background, cleanup = [agent.run()], []
+    else:
+        from kiosk.announce import Announcer
+
+        speaker = Speaker(config.speech, use_player=use_player)
+        announcer = Announcer(speaker, config.announce)
+        app = HallScreenApp(board, announcer=announcer, speaker=speaker, started_at=started_at)
+        background, cleanup = [agent.run(), announcer.run()], [speaker.aclose]
     app.agent = agent
     agent.on_state = app.on_link
     agent.on_event = app.on_hall_event
-    return Built(app, [agent.run()])
+    return Built(app, background, cleanup)
 
 
 def _build_window_display(config: KioskConfig, base: Path, started_at: float, use_player: bool) -> Built:

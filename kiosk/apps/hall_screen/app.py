@@ -14,6 +14,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.utils import escape_markup
 
 from kiosk.agent_client import HallEvent, LinkState
+from kiosk.announce import Announcer, call_lines
 from kiosk.apps.base import COMMON_KV, load_kv
 from kiosk.apps.board_app import BoardApp, set_banner
 from kiosk.apps.board_feed import FeedStatus
@@ -63,9 +64,10 @@ class HallScreenApp(BoardApp):
 
     title = "OneVisit 大厅综合屏"
 
-    def __init__(self, board: HallBoard, **kw: Any) -> None:
+    def __init__(self, board: HallBoard, *, announcer: Announcer | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.board = board
+        self.announcer = announcer  # calls said aloud ([announce] in kiosk.toml); None: silent
         self._shown: tuple[str, FeedStatus, int] = ("", FeedStatus.WAITING, -1)  # minute, status, notice
 
     def build(self) -> HallScreenRoot:
@@ -78,7 +80,13 @@ class HallScreenApp(BoardApp):
         return self.root
 
     def board_event(self, event: HallEvent) -> bool:
-        return self.board.on_event(event, self.wall())
+        now = self.wall()
+        changed = self.board.on_event(event, now)
+        if changed and self.announcer is not None:
+            for row in self.board.to_announce(now):
+                self.announcer.announce(call_lines(row.number, row.window, row.recalled,
+                                                   self.announcer.config.languages))
+        return changed
 
     def link_changed(self, state: LinkState) -> None:
         self.board.feed.set_link(connected=state.connected, online=state.online)

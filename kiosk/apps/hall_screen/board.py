@@ -15,6 +15,7 @@ from kiosk.i18n import Bilingual
 from kiosk.viewmodels.observable import Observable
 
 PAGE_S: Final = 10.0  # a list longer than the screen turns a page this often
+ANNOUNCE_WITHIN_S: Final = 60.0  # older when it reaches the screen (a retained copy at start): shown, not said
 T = TypeVar("T")
 
 
@@ -63,6 +64,7 @@ class HallBoard(Observable):
         self._display_seq: dict[str, int] = {}
         self._windows = {w.id: Bilingual(w.name_zh, w.name_en) for w in hall.windows}
         self._page_slot = -1
+        self._announced: dict[str, int] = {}  # call id -> the recall count said aloud
         self.feed = HallFeed()
 
     @property
@@ -132,12 +134,26 @@ class HallBoard(Observable):
 
     @property
     def calls(self) -> tuple[CallRow, ...]:
-        return tuple(
-            CallRow(call_id=c.call_id, number=c.number,
-                    window=self._windows.get(c.window_id, Bilingual(c.window_name, c.window_name)),
-                    masked_name=shown_name(c.masked_name), recalled=c.recall_count > 0)
-            for c in self._calls
-        )
+        return tuple(self._row(c) for c in self._calls)
+
+    def _row(self, c: CallView) -> CallRow:
+        return CallRow(call_id=c.call_id, number=c.number,
+                       window=self._windows.get(c.window_id, Bilingual(c.window_name, c.window_name)),
+                       masked_name=shown_name(c.masked_name), recalled=c.recall_count > 0)
+
+    def to_announce(self, now: float) -> tuple[CallRow, ...]:
+        """The calls to say aloud at ``now``, oldest first: each call and each recall once, and only when fresh
+        (a screen that starts or reconnects shows the calls it missed but says none of them)."""
+        rows: list[CallRow] = []
+        for c in sorted(self._calls, key=lambda c: c.ts):
+            if self._announced.get(c.call_id, -1) >= c.recall_count:
+                continue
+            self._announced[c.call_id] = c.recall_count
+            if now - c.ts <= ANNOUNCE_WITHIN_S:
+                rows.append(self._row(c))
+        shown = {c.call_id for c in self._calls}
+        self._announced = {k: v for k, v in self._announced.items() if k in shown}
+        return tuple(rows)
 
     @property
     def queues(self) -> tuple[QueueRow, ...]:

@@ -34,9 +34,10 @@ async def agent(workdir: Path, hall: HallConfig) -> AsyncIterator[FakeAgent]:
     await fake.close()
 
 
-async def start_ui(xvfb: Display, workdir: Path, agent: FakeAgent, *extra: str) -> RemoteUi:
+async def start_ui(xvfb: Display, workdir: Path, agent: FakeAgent, *extra: str, config: str = "") -> RemoteUi:
+    """A UI process; ``config``: TOML tables added to its kiosk.toml."""
     return await RemoteUi.start(ui_env(xvfb.env()), workdir, [
-        "--config", str(kiosk_test_config(workdir)), "--agent-socket", agent.path, *extra,
+        "--config", str(kiosk_test_config(workdir, config)), "--agent-socket", agent.path, *extra,
     ])
 
 

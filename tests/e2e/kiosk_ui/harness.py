@@ -77,6 +77,10 @@ def _state(app: Any) -> dict[str, Any]:
     if board is not None and hasattr(board, "calls"):
         out["calls"] = [c.number for c in board.calls]
         out["queues"] = {q.code: q.waiting for q in board.queues}
+    announcer = getattr(app, "announcer", None)
+    if announcer is not None:  # a hall screen that says calls aloud: what it has said, and the sound files
+        out["announced"] = list(announcer.said)
+        out["sound_files"] = sorted(p.name for p in app.speaker.folder.rglob("*.wav"))
     if board is not None and hasattr(board, "phase"):
         out["window_phase"] = board.phase.value
         out["window_number"] = board.number

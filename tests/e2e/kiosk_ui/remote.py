@@ -110,14 +110,15 @@ _BRIEF = ("screen", "ticket_phase", "ticket_number", "fault", "idle_phase", "ide
           "window_phase", "connected", "online", "failed_tasks")
 
 
-def kiosk_test_config(workdir: Path) -> Path:
+def kiosk_test_config(workdir: Path, extra: str = "") -> Path:
     """The demo kiosk.toml without its simulated camera: the sim camera shows a fixed code over and over,
-    and tests hand the kiosk their own codes (through the same entry the camera's scanner uses)."""
+    and tests hand the kiosk their own codes (through the same entry the camera's scanner uses). ``extra``:
+    TOML tables appended (``[announce]``, say)."""
     demo = ROOT / "configs" / "demo"
     text = (demo / "kiosk.toml").read_text()
     head, _, rest = text.partition("[devices.camera]")
     tail = rest[rest.index("[devices.", 1):]
-    text = (head + tail).replace('configs_dir = "."', f'configs_dir = "{demo}"')
+    text = (head + tail).replace('configs_dir = "."', f'configs_dir = "{demo}"') + extra
     path = workdir / "kiosk.toml"
     path.write_text(text)
     return path

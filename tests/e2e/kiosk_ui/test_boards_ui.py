@@ -169,6 +169,39 @@ async def test_hall_screen_on_a_portrait_screen(role_ui: RemoteUi, agent: FakeAg
     compare_with_reference(shot, "hall_screen_portrait")
 
 
+async def test_a_hall_screen_asked_to_speak_says_each_new_call_once(xvfb: Display, workdir: Path,
+                                                                   agent: FakeAgent, hall: HallConfig) -> None:
+    """[announce] on (off by default): a chime, then the number and window in Chinese and English, for each new
+    call and recall, once; the calls a screen finds when it starts are shown, not said."""
+    sub = workdir / "announcing-screen"
+    sub.mkdir(exist_ok=True)
+    agent.subscribed.clear()
+    ui = await start_ui(xvfb, sub, agent, "--role", *HALL_1080P,
+                        config='\n[announce]\nchime = true\nspeak = true\nlanguages = ["zh", "en"]\n')
+    try:
+        await ui.call("freeze_wall", at=FROZEN)
+        await ui.wait("the agent link", lambda s: s["connected"])
+        now = FROZEN
+        agent.push(hall_state(hall, 1, (call("A001", "W1", "张*", now - 600),)))  # retained, long ago
+        await ui.wait("the retained call", lambda s: s["calls"] == ["A001"])
+        agent.push(CallEvent(call=call("A012", "W1", "王*", now), expires_at=now + 300))
+        first = "请A012号到1号窗口办理 / Number A012, please go to Window 1."
+        state = await ui.wait("the call said", lambda s: s["announced"] == [first], timeout=30)
+        assert "chime.wav" in state["sound_files"]
+        assert any(name.startswith("say-") for name in state["sound_files"])  # espeak-ng rendered it
+        assert "王" not in " ".join(state["announced"])  # a name is shown masked, never said
+        agent.push(CallEvent(call=call("A012", "W1", "王*", now), expires_at=now + 300))  # the same call again
+        agent.push(CallEvent(call=CallView(call_id="c-A012", ticket_id="T-A012", number="A012", window_id="W1",
+                                           window_name="W1", zone="A", recall_count=1, ts=now + 5),
+                             expires_at=now + 300))
+        state = await ui.wait("the recall said", lambda s: len(s["announced"]) == 2, timeout=30)
+        assert state["announced"][1] == ("再次呼叫：请A012号到1号窗口办理 / "
+                                         "Calling again: number A012, please go to Window 1.")
+    finally:
+        assert await ui.close() == 0
+    assert "Traceback" not in ui.log.read_text()
+
+
 @pytest.mark.parametrize("role_ui", [WINDOW_1080P], indirect=True)
 async def test_window_display_on_a_1080p_tv(role_ui: RemoteUi, agent: FakeAgent, hall: HallConfig,
                                             tmp_path: Path) -> None:
