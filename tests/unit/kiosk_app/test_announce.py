@@ -8,35 +8,21 @@ import itertools
 import math
 import wave
 from array import array
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import msgspec
 import pytest
 
 from hall_protocol.config_files import ConfigError, load_toml
-from hall_protocol.hall import CallEvent, CallView, DisplayState, HallState
-from hall_protocol.hall_config import HallConfig, load_hall_config
+from hall_protocol.hall import CallEvent, DisplayState, HallState
+from hall_protocol.hall_config import HallConfig
 from kiosk.announce import MAX_WAITING, Announcer, call_lines
 from kiosk.apps.hall_screen.board import ANNOUNCE_WITHIN_S, HallBoard
 from kiosk.chime import RATE, TONE_S, TONES_HZ, write_chime
-from kiosk.config import AnnounceConfig, KioskConfig, SpeechConfig
+from kiosk.config import AnnounceConfig, KioskConfig
 from kiosk.i18n import Bilingual
 from kiosk.speech import Speaker
-from tests.fixtures.components import require_binary
-
-DEMO = Path(__file__).resolve().parents[3] / "configs" / "demo"
-NOW = 1_000_000.0
-
-
-@pytest.fixture(scope="module")
-def hall() -> HallConfig:
-    return load_hall_config(DEMO / "hall.toml")
-
-
-def call(number: str, window: str = "W1", *, ts: float = NOW, zone: str = "A", recalls: int = 0) -> CallView:
-    return CallView(call_id=f"c-{number}", ticket_id=f"T-{number}", number=number, window_id=window,
-                    window_name=window, zone=zone, masked_name="张*", recall_count=recalls, ts=ts)
+from tests.unit.kiosk_app.conftest import NOW, call
 
 
 def said(board: HallBoard, now: float = NOW) -> list[str]:
@@ -101,14 +87,6 @@ def test_the_chime_is_two_falling_tones_at_the_speakers_volume(tmp_path: Path) -
     with wave.open(str(soft)) as w:
         quiet = array("h", w.readframes(w.getnframes()))
     assert max(map(abs, quiet)) < max(map(abs, samples)) / 4
-
-
-@pytest.fixture
-async def speaker() -> AsyncIterator[Speaker]:
-    require_binary("espeak-ng", "espeak-ng")
-    s = Speaker(SpeechConfig(player="none"))
-    yield s
-    await s.aclose()
 
 
 async def test_the_announcer_says_calls_in_turn_and_drops_the_oldest_of_a_burst(speaker: Speaker) -> None:

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from hall_protocol.hall import CallEvent, CallView, DisplayState, HallState, ServiceQueue, TicketEvent, WindowView
-from hall_protocol.hall_config import HallConfig, load_hall_config
+from hall_protocol.hall_config import HallConfig
 from hall_protocol.tickets import Ack, CheckIn, ErrorReply, IssueTicket, SubmitRating, TicketReply, TicketState
 from kiosk.apps.evaluator.board import EvaluatorBoard
 from kiosk.apps.hall_screen.board import HallBoard
 from kiosk.apps.window_display.board import WindowBoard, WindowPhase
 from kiosk.viewmodels.context import KioskContext
 from kiosk.viewmodels.rating import RatingPhase, RatingViewModel
-
-DEMO = Path(__file__).resolve().parents[3] / "configs" / "demo"
-NOW = 1_000_000.0
-
-
-@pytest.fixture(scope="module")
-def hall() -> HallConfig:
-    return load_hall_config(DEMO / "hall.toml")
-
-
-def call(number: str, window: str = "W1", *, ts: float = NOW, zone: str = "A", recalls: int = 0) -> CallView:
-    return CallView(call_id=f"c-{number}", ticket_id=f"T-{number}", number=number, window_id=window,
-                    window_name=window, zone=zone, masked_name="张*", recall_count=recalls, ts=ts)
+from tests.unit.kiosk_app.conftest import NOW, call
 
 
 def state(seq: int, *, calls: tuple[CallView, ...] = (), waiting: int = 3, windows: tuple[WindowView, ...] = ()

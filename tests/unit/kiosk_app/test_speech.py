@@ -5,22 +5,12 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from kiosk.config import SpeechConfig
 from kiosk.speech import Speaker, find_player
-from tests.fixtures.components import require_binary
-
-
-@pytest.fixture
-async def speaker() -> AsyncIterator[Speaker]:
-    require_binary("espeak-ng", "espeak-ng")
-    s = Speaker(SpeechConfig(player="none"))
-    yield s
-    await s.aclose()
 
 
 def seconds_of(wav: Path) -> float:
