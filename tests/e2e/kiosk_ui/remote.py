@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -110,15 +111,28 @@ _BRIEF = ("screen", "ticket_phase", "ticket_number", "fault", "idle_phase", "ide
           "window_phase", "connected", "online", "failed_tasks")
 
 
+def without_tables(toml: str, names: set[str]) -> str:
+    """``toml`` without the tables ``[name]`` of ``names`` (each from its header to the next header)."""
+    kept: list[str] = []
+    skipping = False
+    for line in toml.splitlines(keepends=True):
+        if (header := re.match(r"\s*\[([\w.]+)\]", line)) is not None:
+            skipping = header.group(1) in names
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
 def kiosk_test_config(workdir: Path, extra: str = "") -> Path:
     """The demo kiosk.toml without its simulated camera: the sim camera shows a fixed code over and over,
     and tests hand the kiosk their own codes (through the same entry the camera's scanner uses). ``extra``:
-    TOML tables appended (``[announce]``, say)."""
+    TOML tables that take the place of the demo's tables of the same name (``[announce]``, say)."""
     demo = ROOT / "configs" / "demo"
     text = (demo / "kiosk.toml").read_text()
     head, _, rest = text.partition("[devices.camera]")
     tail = rest[rest.index("[devices.", 1):]
-    text = (head + tail).replace('configs_dir = "."', f'configs_dir = "{demo}"') + extra
+    text = without_tables((head + tail).replace('configs_dir = "."', f'configs_dir = "{demo}"'),
+                          set(re.findall(r"^\[([\w.]+)\]", extra, re.MULTILINE))) + extra
     path = workdir / "kiosk.toml"
     path.write_text(text)
     return path
