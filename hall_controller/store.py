@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +124,13 @@ class Store:
                 )
             await db.execute("COMMIT")
         except BaseException:
-            await db.execute("ROLLBACK")
+            try:
+                await db.execute("ROLLBACK")
+            except sqlite3.OperationalError as err:
+                # a stop (SIGTERM) cancelled the wait for a COMMIT that still finished in the database's thread:
+                # nothing to roll back, and the stop must stay a stop, not become this error
+                if "no transaction is active" not in str(err):
+                    raise
             raise
         self.last_seq = seq
         self._chained(lines)

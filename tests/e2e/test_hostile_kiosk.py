@@ -264,7 +264,8 @@ async def test_an_enrolled_kiosk_cannot_stop_or_steer_the_hall(tmp_path: Path) -
               f"p50 {sorted(latencies)[len(latencies) // 2] * 1000:.1f} ms, p99 {p99(latencies) * 1000:.1f} ms, "
               f"max {max(latencies) * 1000:.1f} ms; {log_lines} controller log lines")
         assert hall.alive(), hall.log()[-3000:]
-        assert flooder.cut_off, flooder.stderr  # mosquitto_pub: "The client is not currently connected"
+        # mosquitto_pub does not always say that it lost its connection (it may exit 0); the controller's log and
+        # the refused connection below say that the broker cut the attacker off
         assert "cut off at the broker" in hall.log()
         assert p99(latencies) < P99_BOUND_S
         assert len(latencies) >= 3  # the victim was served while the flood went on

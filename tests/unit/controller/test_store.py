@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from hall_controller.core import ControllerCore
 from hall_controller.engine.ids import SECRET_BYTES, TicketKeys
@@ -34,3 +38,31 @@ async def test_the_hall_secret_is_made_once_and_kept(tmp_path: Path) -> None:
         assert await other.hall_secret() != secret
     finally:
         await other.close()
+
+
+async def test_a_stop_during_a_commit_that_finished_stays_a_stop(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM cancels the wait for a COMMIT that the database's thread still completes: the rollback finds no
+    transaction, and the cancellation (a clean stop) must not turn into that error."""
+    db = tmp_path / "hall.db"
+    store = await Store.open(db)
+    execute = store._db.execute
+
+    async def commit_then_stop(sql: str, *args: Any) -> Any:
+        result = await execute(sql, *args)
+        if sql == "COMMIT":
+            raise asyncio.CancelledError
+        return result
+
+    try:
+        monkeypatch.setattr(store._db, "execute", commit_then_stop)
+        with pytest.raises(asyncio.CancelledError):
+            await store.commit_batch([b'{"e":1}'], T0, [])
+        monkeypatch.undo()
+    finally:
+        await store.close()
+    store = await Store.open(db)
+    try:
+        assert [e.body for e in await store.events_after(0)] == [b'{"e":1}']  # it was committed
+    finally:
+        await store.close()
