@@ -62,6 +62,7 @@ def _state(app: Any) -> dict[str, Any]:
             "wipes": [{"reason": w.reason, "had_identity": w.had_identity, "inputs_cleared": w.inputs_cleared,
                        "temp_files_removed": w.temp_files_removed} for w in app.wipes],
             "receipts_printed": printer.receipts_printed if printer else 0,
+            "health": {name: list(h.reasons) for name, h in hub.health.items()} if hub is not None else {},
             "documents_printed": printer.documents_printed if printer else 0,
             "scanning": hub.scanning if hub is not None else False,
             "rating_phase": vm.rating.phase.value,

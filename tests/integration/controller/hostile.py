@@ -168,25 +168,29 @@ class Flooder:
         assert proc.stdin is not None
         started = time.perf_counter()
         self.sent, self.cut_off = 0, False
+        # cut off, mosquitto_pub may exit with an error, exit 0, or retry its connection and stop reading stdin
+        stalled = 5.0 if may_be_cut_off else 60.0
+        err = b""
         try:
             try:
                 for i in range(0, len(payloads), burst):
                     chunk = payloads[i : i + burst]
                     proc.stdin.write(b"\n".join(chunk) + b"\n")
-                    await proc.stdin.drain()
+                    await asyncio.wait_for(proc.stdin.drain(), stalled)
                     self.sent = i + len(chunk)
                     ahead = started + seconds * self.sent / len(payloads) - time.perf_counter()
                     if ahead > 0:
                         await asyncio.sleep(ahead)
                 proc.stdin.close()
-            except (BrokenPipeError, ConnectionResetError):
+                _, err = await asyncio.wait_for(proc.communicate(), stalled)
+            except (BrokenPipeError, ConnectionResetError, TimeoutError):
                 assert may_be_cut_off, "the flooding client stopped before its last message"
-            _, err = await asyncio.wait_for(proc.communicate(), 60)
+                self.cut_off = True
         finally:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
-        self.cut_off = proc.returncode != 0
+        self.cut_off = self.cut_off or proc.returncode != 0
         self.stderr = err.decode(errors="replace")
         assert proc.returncode == 0 or may_be_cut_off, self.stderr[-2000:]
         return time.perf_counter() - started
